@@ -1,0 +1,1 @@
+//! Ranking, sections, good-news filter and the extractive, attributed story digest.

@@ -1,0 +1,1 @@
+//! Test kit: loopback fixture HTTP server with faults on demand, temp databases.

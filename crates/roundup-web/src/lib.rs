@@ -1,0 +1,1 @@
+//! The website, feeds out, JSON API and admin (axum).

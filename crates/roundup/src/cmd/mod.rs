@@ -1,0 +1,7 @@
+//! One module per CLI area. Each exposes its clap `Args` and a `run` function.
+
+pub mod bench;
+pub mod bounces;
+pub mod cluster;
+pub mod extract;
+pub mod parse_feed;

@@ -1,0 +1,58 @@
+//! The `roundup` binary: command-line interface over the roundup crates.
+
+mod cmd;
+mod config;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// roundup — a self-hosted news-roundup engine.
+///
+/// roundup follows news outlets (RSS, Atom, JSON Feed, OPML, article pages), pulls each
+/// article's full text, groups the coverage of one story across outlets, ranks the day's biggest
+/// stories and writes an attributed digest for each, published as a website, feeds and newsletters.
+#[derive(Debug, Parser)]
+#[command(name = "roundup", version, about, long_about)]
+struct Cli {
+    /// Config file (TOML). Every key can also be set by env, e.g. ROUNDUP_DATABASE_URL.
+    #[arg(long, global = true, env = "ROUNDUP_CONFIG")]
+    config: Option<PathBuf>,
+    /// Log filter (tracing env-filter syntax), e.g. "info" or "roundup_fetch=debug".
+    #[arg(long, global = true, env = "ROUNDUP_LOG", default_value = "warn")]
+    log: String,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Write a commented default config file (roundup.toml).
+    Init(config::InitArgs),
+    /// Parse one feed file and print it as JSON (the conformance-suite format).
+    ParseFeed(cmd::parse_feed::Args),
+    /// Extract an article from a page (URL or file), or a directory of pages with --batch.
+    Extract(cmd::extract::Args),
+    /// Cluster articles into stories from a JSONL file (evaluation interface).
+    Cluster(cmd::cluster::Args),
+    /// Bounce, complaint and auto-reply handling.
+    Bounces(cmd::bounces::Args),
+    /// Benchmarks that print their figures (throughput, memory).
+    #[command(subcommand)]
+    Bench(cmd::bench::Bench),
+}
+
+fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match cli.command {
+        Command::Init(a) => config::init(a),
+        Command::ParseFeed(a) => cmd::parse_feed::run(a),
+        Command::Extract(a) => cmd::extract::run(a),
+        Command::Cluster(a) => cmd::cluster::run(a),
+        Command::Bounces(a) => cmd::bounces::run(a),
+        Command::Bench(b) => cmd::bench::run(b),
+    }
+}
