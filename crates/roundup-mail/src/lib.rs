@@ -1,1 +1,8 @@
 //! Newsletters: subscriptions, signed tokens, MIME rendering, SMTP delivery, DKIM, send ledger, bounce classification.
+//!
+//! Built so far:
+//! - [`bounce`]: classification of bounces, complaint feedback reports and auto-replies;
+//! - [`suppression`]: the policy that turns a subscriber's bounce history into suppress/keep.
+
+pub mod bounce;
+pub mod suppression;

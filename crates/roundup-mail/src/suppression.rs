@@ -1,0 +1,1 @@
+//! Suppression policy (being built).
