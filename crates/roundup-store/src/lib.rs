@@ -15,9 +15,11 @@
 
 mod jobs;
 mod queries;
+mod stories;
 
 pub use jobs::{Job, JobState, NewJob};
 pub use queries::*;
+pub use stories::*;
 
 use sqlx::any::{AnyPoolOptions, AnyRow};
 use sqlx::{AnyPool, Row};
@@ -99,12 +101,20 @@ struct Migration {
 }
 
 /// Append-only: never edit a released migration, add the next number.
-const MIGRATIONS: &[Migration] = &[Migration {
-    version: 1,
-    name: "0001_foundation.sql",
-    sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
-    postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
-}];
+const MIGRATIONS: &[Migration] = &[
+    Migration {
+        version: 1,
+        name: "0001_foundation.sql",
+        sqlite: include_str!("../migrations/sqlite/0001_foundation.sql"),
+        postgres: include_str!("../migrations/postgres/0001_foundation.sql"),
+    },
+    Migration {
+        version: 2,
+        name: "0002_stories_editions.sql",
+        sqlite: include_str!("../migrations/sqlite/0002_stories_editions.sql"),
+        postgres: include_str!("../migrations/postgres/0002_stories_editions.sql"),
+    },
+];
 
 /// A handle on the database: cheap to clone, shareable across tasks.
 #[derive(Debug, Clone)]

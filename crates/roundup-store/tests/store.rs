@@ -117,7 +117,7 @@ fn entry(guid: Option<&str>, url: &str, title: &str) -> FeedEntry {
 #[tokio::test]
 async fn migrations_apply_once_and_record_version() {
     both(|s| async move {
-        assert_eq!(s.schema_version().await.unwrap(), 1);
+        assert_eq!(s.schema_version().await.unwrap(), 2);
     })
     .await;
     // Re-opening an existing SQLite file does not re-apply migrations.
@@ -131,7 +131,7 @@ async fn migrations_apply_once_and_record_version() {
     s.close().await;
     let s = Store::connect(&url).await.unwrap();
     assert_eq!(s.list_outlets().await.unwrap().len(), 1);
-    assert_eq!(s.schema_version().await.unwrap(), 1);
+    assert_eq!(s.schema_version().await.unwrap(), 2);
     s.close().await;
 }
 
@@ -532,4 +532,143 @@ async fn bad_urls_are_clear_errors() {
         msg.contains("127.0.0.1:1") && !msg.contains("secret"),
         "{msg}"
     );
+}
+
+fn story(headline: &str, score: f64, t: i64) -> StoryRecord {
+    StoryRecord {
+        headline: headline.into(),
+        section: Some("world".into()),
+        first_seen: t,
+        last_updated: t,
+        article_count: 3,
+        outlet_count: 2,
+        score,
+        digest: serde_json::json!({"facts": ["a"]}),
+        ..Default::default()
+    }
+}
+
+#[tokio::test]
+async fn stories_have_stable_slugs_merge_with_redirects_and_editor_flags() {
+    both(|s| async move {
+        let o = s
+            .upsert_outlet(&outlet("A", "https://a.example/feed"))
+            .await
+            .unwrap();
+        let es = s
+            .insert_entries(
+                o,
+                &[
+                    entry(Some("1"), "https://a/1", "x"),
+                    entry(Some("2"), "https://a/2", "y"),
+                ],
+                1,
+            )
+            .await
+            .unwrap();
+        let a = s
+            .save_story(&story("Floods hit Rivertown: 2,000 évacués", 1.0, 100))
+            .await
+            .unwrap();
+        let b = s
+            .save_story(&story("Rivertown flooding", 2.0, 200))
+            .await
+            .unwrap();
+        s.assign_entries(a, &es[..1]).await.unwrap();
+        s.assign_entries(b, &es[1..]).await.unwrap();
+        let sa = s.story(a).await.unwrap().unwrap();
+        assert_eq!(sa.slug, format!("floods-hit-rivertown-2-000-evacues-{a}"));
+        // Updating keeps the slug.
+        let mut upd = story("A new headline", 3.0, 300);
+        upd.id = a;
+        s.save_story(&upd).await.unwrap();
+        let sa2 = s.story(a).await.unwrap().unwrap();
+        assert_eq!(
+            (sa2.slug.as_str(), sa2.headline.as_str()),
+            (sa.slug.as_str(), "A new headline")
+        );
+        s.set_story_flags(a, Some(true), None).await.unwrap();
+        s.merge_stories(a, b).await.unwrap();
+        // Old id and old slug lead to the merged story; entries moved; flags carried.
+        let via_old = s.story(a).await.unwrap().unwrap();
+        assert_eq!(via_old.id, b);
+        assert!(via_old.pinned);
+        assert_eq!(s.story_by_slug(&sa.slug).await.unwrap().unwrap().id, b);
+        assert_eq!(s.story_entry_ids(b).await.unwrap(), es.clone());
+        assert_eq!(s.story_of_entry(es[0]).await.unwrap(), Some(b));
+        // A chain of merges still resolves.
+        let c = s
+            .save_story(&story("Bigger story", 1.0, 400))
+            .await
+            .unwrap();
+        s.merge_stories(b, c).await.unwrap();
+        assert_eq!(s.resolve_story_id(a).await.unwrap(), Some(c));
+        s.rename_story(a, Some("  Editor's headline "))
+            .await
+            .unwrap();
+        let sc = s.story(c).await.unwrap().unwrap();
+        assert_eq!(
+            (sc.headline.as_str(), sc.auto_headline.as_str()),
+            ("Editor's headline", "Bigger story")
+        );
+        let d = s.save_story(&story("Hidden", 9.0, 500)).await.unwrap();
+        s.set_story_flags(d, None, Some(true)).await.unwrap();
+        let listed: Vec<i64> = s
+            .stories_since(0, false, 10)
+            .await
+            .unwrap()
+            .iter()
+            .map(|x| x.id)
+            .collect();
+        assert_eq!(listed, vec![c], "pinned first, suppressed hidden");
+        assert_eq!(s.stories_since(0, true, 10).await.unwrap().len(), 2);
+        assert!(s.story(99_999).await.unwrap().is_none());
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn editions_are_snapshots_and_settings_round_trip() {
+    both(|s| async move {
+        let snap = serde_json::json!({"stories": [{"headline": "A"}]});
+        let e1 = s
+            .publish_edition("briefing", "2026-12-01", "Morning briefing", &snap)
+            .await
+            .unwrap();
+        let e2 = s
+            .publish_edition(
+                "briefing",
+                "2026-12-01",
+                "Morning briefing (update)",
+                &serde_json::json!({"stories": []}),
+            )
+            .await
+            .unwrap();
+        s.publish_edition("ten-things", "2026-11-30", "10 things", &snap)
+            .await
+            .unwrap();
+        assert_eq!(
+            s.edition(e1).await.unwrap().unwrap().snapshot,
+            snap,
+            "first snapshot unchanged"
+        );
+        assert_eq!(s.latest_edition("briefing").await.unwrap().unwrap().id, e2);
+        assert_eq!(
+            s.editions(Some("briefing"), None, 10).await.unwrap().len(),
+            2
+        );
+        assert_eq!(
+            s.editions(None, Some("2026-11-30"), 10)
+                .await
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(s.latest_edition("good-news").await.unwrap().is_none());
+        assert_eq!(s.setting("k").await.unwrap(), None);
+        s.set_setting("k", "v1").await.unwrap();
+        s.set_setting("k", "v2").await.unwrap();
+        assert_eq!(s.setting("k").await.unwrap().as_deref(), Some("v2"));
+    })
+    .await;
 }
