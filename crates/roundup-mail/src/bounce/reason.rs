@@ -166,6 +166,10 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
             r"^(250|2\.\d\.\d)\b.*\b(ok|accepted|queued|delivered)\b",
         ),
         (
+            Reason::UserUnknown,
+            r"recipient address rejected: (access denied|user unknown|unknown user|undeliverable address|no such user)",
+        ),
+        (
             Reason::NoRelaying,
             r"relay(ing)? (access )?(denied|not (permitted|allowed))|not permitted to relay|unable to relay|(we|i) do not relay|relaying (denied|disallowed|prohibited)|no relaying|not a gateway|not allowed to relay|relay not permitted|cannot relay|relaying mail to .* is not allowed",
         ),
@@ -183,7 +187,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::Speeding,
-            r"rate limit|ratelimit|too fast|sending rate|slow down|too many (messages|emails|mails)|message rate|exceeded .*(rate|frequency)|throttl",
+            r"rate limit|ratelimit|sent to too many recipients|too many recipients this|too fast|sending rate|slow down|too many (messages|emails|mails)|message rate|exceeded .*(rate|frequency)|throttl",
         ),
         (
             Reason::TooManyConn,
@@ -199,7 +203,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::Blocked,
-            r"blacklist|blocklist|black list|block list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|sorbs|barracudacentral|listed (at|on|in|by)|\bcbl\b|your (ip|host|server|network)|(ip|address) .*(blocked|rejected|banned|listed|not allowed)|client host .*(blocked|rejected|refused)|refused to talk|connection (refused|rejected) by|access denied|host .* blocked|\bblocked\b|banned|not allowed to send|service refused|poor reputation|dynamic (ip|address)|dial-?up|residential|helo command rejected|client host rejected|sender ip",
+            r"blacklist|blocklist|black list|block list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|sorbs|barracudacentral|listed (at|on|in|by)|\bcbl\b|your (ip|host|server|network)|\bip( address)? .{0,40}(blocked|rejected|banned|listed|not allowed)|client host .*(blocked|rejected|refused)|refused to talk|connection (refused|rejected) by|access denied|host .* blocked|\bblocked\b|banned|not allowed to send|service refused|poor reputation|dynamic (ip|address)|dial-?up|residential|helo command rejected|client host rejected|sender ip|my name was rejected",
         ),
         (
             Reason::MailboxFull,
@@ -215,7 +219,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::Expired,
-            r"retry time(out)? (exceeded|reached)|time(out)? exceeded|timeout exceeded|(message|delivery)( has been| was| is)? (delayed|expired)|been delayed|has not (yet )?been delivered|could not be delivered (for|within)|expired|too long in (the )?queue|queue lifetime|delivery time ?out|giving up on|gave up|was not delivered within|no delivery (was )?possible for|4\.4\.7|5\.4\.7",
+            r"retry time(out)? (exceeded|reached)|time(out)? exceeded|timeout exceeded|(message|delivery)( has been| was| is)? (delayed|expired)|been delayed|has not (yet )?been delivered|could not be delivered (for|within)|expired|too long in (the )?queue|queue lifetime|delivery time ?out|was not delivered within|no delivery (was )?possible for|4\.4\.7|5\.4\.7",
         ),
         (
             Reason::SecurityError,
@@ -231,15 +235,19 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::NotAccept,
-            r"does not accept (e-?)?mail|not accepting (any )?(e-?)?mail|accepts no mail|null mx|no mail (accepted|service)|does not receive mail|5\.1\.10\b",
+            r"does not accept (e-?)?mail|indicated no smtp service|no mx found|no mx record|not accepting (any )?(e-?)?mail|accepts no mail|null mx|no mail (accepted|service)|does not receive mail|5\.1\.10\b",
         ),
         (
-            Reason::UserUnknown,
-            r"user unknown|unknown user|no such (user|mailbox|recipient|address|account|local user|person|e-?mail)|(user|mailbox|recipient|address|account|addressee|e-?mail address|local-?part|email)( name| account)? (does not|doesn't|did not|doesnt) exist|\bnot exist|(invalid|unknown|bad|illegal) (recipient|mailbox|user|address|local[- ]?part|addressee|account|destination mailbox)|recipient (address )?(rejected|invalid|unknown|not found|does not exist|not valid)|(user|mailbox|recipient|addressee|account)( name)? (not found|unknown|invalid|not valid|is unknown|not listed)|no mailbox|not a valid (user|mailbox|recipient|address)|no such user|addressee unknown|unrouteable address|undeliverable address|unknown or illegal alias|user not found|no account|not our customer|address (is )?unknown|unknown address|address rejected|user doesn't have|no user|not a known user|non-?existent|does not have an account|no longer exists|mailbox not found|unknown local part|address is (invalid|not valid)|invalid address|mailbox unavailable|mailbox is unavailable|user (is )?not (found|here|local)|unknown recipient|recipient unknown|not a valid recipient|5\.1\.1\b",
+            Reason::NetworkError,
+            r"not found, try again|temporary failure in name resolution|name service error.*try again|malformed or unexpected name server reply|dns (server )?(timeout|failure|problem)|servfail",
         ),
         (
             Reason::HostUnknown,
-            r"host (or domain name )?not found|unknown host|host unknown|domain (name )?(not found|does not exist|unknown|is unknown|not exist|not known)|no (mx|such domain|such host)|unrouteable (mail )?domain|name or service not known|nxdomain|host not known|unknown domain|no dns|dns error|domain (is )?invalid|invalid domain|domain lookup failed|bad destination (system|host)|unable to route|no route to host|no valid (mx|host)|mx (record|lookup)|5\.1\.2\b|5\.4\.4\b",
+            r"host (or domain name )?not found|host [a-z0-9.-]+ not found|unknown host|host unknown|domain (name )?(not found|does not exist|unknown|is unknown|not exist|not known)|no such domain|no such host|unrouteable (mail )?domain|unrouteable address|name or service not known|nxdomain|host not known|unknown domain|domain (is )?invalid|invalid domain|domain lookup failed|bad destination (system|host)|domain is not reachable|5\.1\.2\b|5\.4\.4\b",
+        ),
+        (
+            Reason::UserUnknown,
+            r"user unknown|unknown user|no such (user|mailbox|recipient|address|account|local user|person|e-?mail)|(user|mailbox|recipient|address|account|addressee|e-?mail address|local-?part|email)( name| account)? (does not|doesn't|did not|doesnt) exist|(invalid|unknown|bad|illegal) (recipient|mailbox|user|address|local[- ]?part|addressee|account|destination mailbox)|recipient (address )?(rejected|invalid|unknown|not found|does not exist|not valid)|(user|mailbox|recipient|addressee|account)( name)? (not found|unknown|invalid|not valid|is unknown|not listed)|no mailbox|not a valid (user|mailbox|recipient|address)|no such user|addressee unknown|undeliverable address|unknown or illegal alias|user not found|no account|not our customer|address (is )?unknown|unknown address|address rejected|user doesn't have|no user|not a known user|non-?existent|does not have an account|no longer exists|mailbox not found|unknown local part|address is (invalid|not valid)|invalid address|mailbox unavailable|mailbox is unavailable|user (is )?not (found|here|local)|unknown recipient|recipient unknown|not a valid recipient|5\.1\.1\b",
         ),
         (
             Reason::SystemFull,
@@ -334,7 +342,7 @@ pub(crate) fn from_status(status: &str) -> Option<Reason> {
         return None;
     }
     Some(match (subject, detail) {
-        (1, 1) => Reason::UserUnknown,
+        (1, 0) | (1, 1) => Reason::UserUnknown,
         (1, 2) => Reason::HostUnknown,
         (1, 3) => Reason::SyntaxError,
         (1, 6) => Reason::HasMoved,
@@ -346,12 +354,14 @@ pub(crate) fn from_status(status: &str) -> Option<Reason> {
         (2, 4) => Reason::SystemError,
         (3, 1) => Reason::SystemFull,
         (3, 4) => Reason::MesgTooBig,
+        (3, 0) => return None,
         (3, _) => Reason::SystemError,
         (4, 1) | (4, 2) | (4, 6) => Reason::NetworkError,
         (4, 4) => Reason::HostUnknown,
         (4, 5) => Reason::TooManyConn,
         (4, 7) => Reason::Expired,
         (4, _) => Reason::NetworkError,
+        (5, 0) => return None,
         (5, _) => Reason::SyntaxError,
         (6, _) => Reason::ContentError,
         (7, 1) => Reason::Rejected,

@@ -112,8 +112,55 @@ struct Decision {
     inferred: bool,
 }
 
-/// Decides the reason for one recipient from, in order: its own diagnostic, its status code,
-/// the text around it, and the whole notification.
+/// The SMTP command a failure answered, when the report says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Rcpt,
+    Mail,
+    Data,
+    Other,
+}
+
+static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"in reply to (rcpt to|mail from|end of data|data|helo|ehlo|connect|starttls)",
+        r"|after (rcpt to|mail from|end of data|data|initial connection|helo|ehlo|starttls|rcpt)",
+        r"|>>> (rcpt to|mail from|data|helo|ehlo)|(rcpt to|mail from|data) response",
+        r"|\[(rcpt_to|mail_from|data)\]|smtp command:? (rcpt|mail|data)",
+        r"|\b(rcpt to|mail from|data) command|smtp:(rcpt|mail|data)",
+        r"|does not like (recipient)|like our (rcpt to)|\b(rcpt): <|remote smtp server has rejected (address)",
+    )).expect("command regex")
+});
+
+/// Human-readable wording that says the address itself was looked up and not found.
+static AFFIRMATIVE: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z ]*directory|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected").expect("affirmative regex")
+});
+
+/// "550 : User unknown": a reply naming no address, typical of post-DATA recipient filters.
+static EMPTY_ADDRESS_UNKNOWN: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"\b5[0-9][0-9]:? : user unknown").expect("empty-address regex"));
+
+fn smtp_command(sq: &str) -> Option<Command> {
+    let m = COMMAND.captures(sq)?;
+    let word = m.iter().skip(1).flatten().next()?.as_str();
+    Some(if word.starts_with("rcpt") || word == "recipient" || word == "address" {
+        Command::Rcpt
+    } else if word.starts_with("mail") {
+        Command::Mail
+    } else if word.contains("data") {
+        Command::Data
+    } else {
+        Command::Other
+    })
+}
+
+/// Decides the reason for one recipient from, in order: the wording of its own diagnostic (or
+/// of the text around it when there is none), its status code, and the whole notification.
+///
+/// "User unknown" wording alone is trusted only when the status is x.1.1 or the failure
+/// answered the RCPT command: a rejection after DATA (or of unknown stage) with such wording is
+/// typically a content filter's, so it counts as `filtered`, a soft failure.
 fn decide(
     diagnostic: &str,
     diag_type: Option<&str>,
@@ -124,31 +171,64 @@ fn decide(
     let diag_sq = squash(diagnostic);
     let block_sq = squash(block);
     let ctx_sq = squash(context);
-    let status_found = status
-        .map(str::to_string)
-        .or_else(|| find_status(diagnostic))
-        .or_else(|| find_status(block));
+    let in_text = find_status(diagnostic).or_else(|| find_status(block));
+    let status_found = match (status, in_text) {
+        (Some(s), Some(t)) if s.ends_with(".0.0") && t.starts_with(&s[..1]) && !t.ends_with(".0.0") => Some(t),
+        (Some(s), _) => Some(s.to_string()),
+        (None, t) => t,
+    };
     let class = status_found.as_deref().and_then(|s| s.chars().next());
-    let mut reason = None;
-    if diag_type == Some("x-unix") {
-        reason = Some(Reason::MailerError);
-    }
-    if reason.is_none() {
-        reason = strong(&diag_sq);
-    }
-    if reason.is_none() {
-        reason = status_found
-            .as_deref()
-            .and_then(reason::from_status)
-            .filter(|r| *r != Reason::Delivered || class == Some('2'));
-    }
-    if reason.is_none() {
-        reason = strong(&block_sq);
-    }
-    if reason.is_none() {
-        reason = strong(&ctx_sq);
-    }
-    let reason = reason.unwrap_or(Reason::Undefined);
+    let by_status = status_found
+        .as_deref()
+        .and_then(reason::from_status)
+        .filter(|r| *r != Reason::Delivered || class == Some('2'));
+    let command = smtp_command(&diag_sq).or_else(|| smtp_command(&block_sq));
+    let wording = if diag_type == Some("x-unix") {
+        Some(Reason::MailerError)
+    } else {
+        strong(&diag_sq).or_else(|| {
+            if diag_sq.is_empty() || by_status.is_none() {
+                strong(&block_sq)
+            } else {
+                None
+            }
+        })
+    };
+    let reason = match wording {
+        Some(Reason::UserUnknown) => {
+            if command == Some(Command::Mail) {
+                Reason::Rejected
+            } else if by_status == Some(Reason::UserUnknown) || command == Some(Command::Rcpt) {
+                Reason::UserUnknown
+            } else if command == Some(Command::Data)
+                || EMPTY_ADDRESS_UNKNOWN.is_match(&diag_sq)
+                || EMPTY_ADDRESS_UNKNOWN.is_match(&block_sq)
+            {
+                Reason::Filtered
+            } else if let Some(r) = by_status {
+                r
+            } else if AFFIRMATIVE.is_match(&diag_sq) || AFFIRMATIVE.is_match(&block_sq) {
+                Reason::UserUnknown
+            } else {
+                Reason::Filtered
+            }
+        }
+        Some(w) if w.is_hard() && matches!(command, Some(Command::Mail) | Some(Command::Data)) => {
+            Reason::Rejected
+        }
+        Some(w) => w,
+        None => by_status
+            .or_else(|| strong(&block_sq))
+            .or_else(|| strong(&ctx_sq))
+            .map(|r| {
+                if r == Reason::UserUnknown && command != Some(Command::Rcpt) && by_status.is_none() {
+                    Reason::Filtered
+                } else {
+                    r
+                }
+            })
+            .unwrap_or(Reason::Undefined),
+    };
     let (status, inferred) = match status_found {
         Some(s) => (Some(s), false),
         None => (Some(infer_status(reason, &ctx_sq)), true),
@@ -163,6 +243,14 @@ fn decide(
 /// Wording rules without the final catch-all ("rejected", "could not be delivered"), which
 /// is boilerplate in too many notifications to outrank a status code.
 fn strong(sq: &str) -> Option<Reason> {
+    // "Recipient address rejected: <why>": the why decides, when it says something specific.
+    if let Some(p) = sq.find("address rejected: ") {
+        let why = &sq[p + "address rejected: ".len()..];
+        match reason::from_wording(why) {
+            Some(Reason::Rejected) | Some(Reason::Delivered) | None => {}
+            Some(r) => return Some(r),
+        }
+    }
     match reason::from_wording(sq) {
         Some(Reason::Rejected) => {
             // Only the specific (sender-side) Rejected rule is strong.
