@@ -98,50 +98,65 @@ pub(crate) fn typed_value(v: &str) -> (Option<String>, String) {
 }
 
 /// Groups delivery-status fields into per-recipient blocks (the per-message block is dropped).
+///
+/// Blank lines separate recipients (RFC 3464); when one block holds several recipients (some
+/// systems omit the blank lines), a new recipient starts at a repeated `Final-Recipient` or
+/// `Original-Recipient` field.
 pub(crate) fn parse_dsn(text: &str) -> Vec<DsnRecipient> {
     let mut out: Vec<DsnRecipient> = Vec::new();
-    let mut cur: Option<DsnRecipient> = None;
-    for f in parse_fields(text) {
+    let mut block = String::new();
+    for line in text.lines().chain(std::iter::once("")) {
+        if line.trim().is_empty() {
+            if !block.is_empty() {
+                parse_block(&block, &mut out);
+                block.clear();
+            }
+        } else {
+            block.push_str(line);
+            block.push('\n');
+        }
+    }
+    out.retain(|r| r.final_recipient.is_some() || r.original_recipient.is_some());
+    out
+}
+
+fn parse_block(block: &str, out: &mut Vec<DsnRecipient>) {
+    let mut cur = DsnRecipient::default();
+    let mut any = false;
+    let has_detail = |c: &DsnRecipient| c.action.is_some() || c.status.is_some() || c.diagnostic.is_some();
+    for f in parse_fields(block) {
         let name = f.name.as_str();
         match name {
             "original-recipient" | "x-original-recipient" => {
-                if cur
-                    .as_ref()
-                    .is_some_and(|c| c.original_recipient.is_some() || c.final_recipient.is_some())
-                {
-                    out.extend(cur.take());
+                if cur.original_recipient.is_some() || (cur.final_recipient.is_some() && has_detail(&cur)) {
+                    out.push(std::mem::take(&mut cur));
                 }
-                cur.get_or_insert_with(Default::default).original_recipient =
-                    Some(typed_value(&f.value).1);
+                cur.original_recipient = Some(typed_value(&f.value).1);
+                any = true;
             }
             "final-recipient" => {
-                if cur.as_ref().is_some_and(|c| c.final_recipient.is_some()) {
-                    out.extend(cur.take());
+                if cur.final_recipient.is_some() || (cur.original_recipient.is_some() && has_detail(&cur)) {
+                    out.push(std::mem::take(&mut cur));
                 }
-                cur.get_or_insert_with(Default::default).final_recipient =
-                    Some(typed_value(&f.value).1);
+                cur.final_recipient = Some(typed_value(&f.value).1);
+                any = true;
             }
-            _ => {
-                let Some(c) = cur.as_mut() else { continue };
-                match name {
-                    "action" => c.action = Some(f.value.to_ascii_lowercase()),
-                    "status" => c.status = Some(f.value.clone()),
-                    "diagnostic-code" | "x-diagnostic-code" => {
-                        let (t, v) = typed_value(&f.value);
-                        if c.diagnostic.is_none() || name == "diagnostic-code" {
-                            c.diagnostic_type = t;
-                            c.diagnostic = Some(v);
-                        }
-                    }
-                    "remote-mta" => c.remote_mta = Some(typed_value(&f.value).1),
-                    _ => {}
+            "action" => cur.action = Some(f.value.to_ascii_lowercase()),
+            "status" => cur.status = Some(f.value.clone()),
+            "diagnostic-code" | "x-diagnostic-code" => {
+                let (t, v) = typed_value(&f.value);
+                if cur.diagnostic.is_none() || name == "diagnostic-code" {
+                    cur.diagnostic_type = t;
+                    cur.diagnostic = Some(v);
                 }
             }
+            "remote-mta" => cur.remote_mta = Some(typed_value(&f.value).1),
+            _ => {}
         }
     }
-    out.extend(cur);
-    out.retain(|r| r.final_recipient.is_some() || r.original_recipient.is_some());
-    out
+    if any {
+        out.push(cur);
+    }
 }
 
 #[cfg(test)]
@@ -158,6 +173,24 @@ mod tests {
         assert_eq!(r[0].diagnostic_type.as_deref(), Some("smtp"));
         assert_eq!(r[1].address().as_deref(), Some("c@example.org"));
         assert_eq!(r[1].action.as_deref(), Some("delayed"));
+    }
+
+    #[test]
+    fn one_block_many_recipients() {
+        let t = "Final-Recipient: rfc822; a@x.example\nOriginal-Recipient: rfc822;a@x.example\nAction: failed\nStatus: 5.2.1\nFinal-Recipient: rfc822; b@x.example\nOriginal-Recipient: rfc822;b@x.example\nAction: failed\nStatus: 5.2.2\n";
+        let r = parse_dsn(t);
+        assert_eq!(r.len(), 2);
+        assert_eq!(r[1].address().as_deref(), Some("b@x.example"));
+        assert_eq!(r[1].status.as_deref(), Some("5.2.2"));
+    }
+
+    #[test]
+    fn action_before_recipient() {
+        let t = "Reporting-MTA: dns; x\n\nAction: failed\nFinal-Recipient: rfc822; a@x.example\nOriginal-Recipient: rfc822; a@x.example\nDiagnostic-Code: smtp; 550 5.1.1 nope\nStatus: 5.1.1\n";
+        let r = parse_dsn(t);
+        assert_eq!(r.len(), 1);
+        assert_eq!(r[0].status.as_deref(), Some("5.1.1"));
+        assert_eq!(r[0].action.as_deref(), Some("failed"));
     }
 
     #[test]

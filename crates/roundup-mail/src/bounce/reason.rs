@@ -203,7 +203,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::Blocked,
-            r"blacklist|blocklist|black list|block list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|sorbs|barracudacentral|listed (at|on|in|by)|\bcbl\b|your (ip|host|server|network)|\bip( address)? .{0,40}(blocked|rejected|banned|listed|not allowed)|client host .*(blocked|rejected|refused)|refused to talk|connection (refused|rejected) by|access denied|host .* blocked|\bblocked\b|banned|not allowed to send|service refused|poor reputation|dynamic (ip|address)|dial-?up|residential|helo command rejected|client host rejected|sender ip|my name was rejected",
+            r"blacklist|blocklist|black list|block list|\bdnsbl\b|\brbl\b|spamhaus|spamcop|sorbs|barracudacentral|(is|are|been|currently) listed (at|on|in|by)|\bcbl\b|your (ip|host|server|network)|\bip( address)? .{0,40}(blocked|rejected|banned|listed|not allowed)|client host .*(blocked|rejected|refused)|refused to talk|connection (refused|rejected) by|access denied|host .* blocked|\bblocked\b|banned|not allowed to send|service refused|poor reputation|dynamic (ip|address)|dial-?up|residential|helo command rejected|client host rejected|sender ip|my name was rejected",
         ),
         (
             Reason::MailboxFull,
@@ -227,7 +227,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::HasMoved,
-            r"has moved|moved to|no longer (with|at|valid|in use)|changed (his|her|their|its)? ?(e-?mail )?address|new (e-?mail )?address is|forwarding address|5\.1\.6\b",
+            r"has moved|moved to|not our customer|no longer (with|at|valid|in use)|changed (his|her|their|its)? ?(e-?mail )?address|new (e-?mail )?address is|forwarding address|5\.1\.6\b",
         ),
         (
             Reason::Rejected,
@@ -247,7 +247,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::UserUnknown,
-            r"user unknown|unknown user|no such (user|mailbox|recipient|address|account|local user|person|e-?mail)|(user|mailbox|recipient|address|account|addressee|e-?mail address|local-?part|email)( name| account)? (does not|doesn't|did not|doesnt) exist|(invalid|unknown|bad|illegal) (recipient|mailbox|user|address|local[- ]?part|addressee|account|destination mailbox)|recipient (address )?(rejected|invalid|unknown|not found|does not exist|not valid)|(user|mailbox|recipient|addressee|account)( name)? (not found|unknown|invalid|not valid|is unknown|not listed)|no mailbox|not a valid (user|mailbox|recipient|address)|no such user|addressee unknown|undeliverable address|unknown or illegal alias|user not found|no account|not our customer|address (is )?unknown|unknown address|address rejected|user doesn't have|no user|not a known user|non-?existent|does not have an account|no longer exists|mailbox not found|unknown local part|address is (invalid|not valid)|invalid address|mailbox unavailable|mailbox is unavailable|user (is )?not (found|here|local)|unknown recipient|recipient unknown|not a valid recipient|5\.1\.1\b",
+            r"user unknown|unknown user|address (couldn\'t|could not|cannot|can\'t) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z ]*directory|no valid recipients|invalid final delivery userid|no such (user|mailbox|recipient|address|account|local user|person|e-?mail)|(user|mailbox|recipient|address|account|addressee|e-?mail address|local-?part|email)( name| account)? (does not|doesn't|did not|doesnt) exist|(invalid|unknown|bad|illegal) (recipient|mailbox|user|address|local[- ]?part|addressee|account|destination mailbox)|recipient (address )?(rejected|invalid|unknown|not found|does not exist|not valid)|(user|mailbox|recipient|addressee|account)( name)? (not found|unknown|invalid|not valid|is unknown|not listed)|no mailbox|not a valid (user|mailbox|recipient|address)|no such user|addressee unknown|undeliverable address|unknown or illegal alias|user not found|no account|not our customer|address (is )?unknown|unknown address|address rejected|user doesn't have|no user|not a known user|non-?existent|does not have an account|no longer exists|mailbox not found|unknown local part|address is (invalid|not valid)|invalid address|mailbox unavailable|mailbox is unavailable|user (is )?not (found|here|local)|unknown recipient|recipient unknown|not a valid recipient|5\.1\.1\b",
         ),
         (
             Reason::SystemFull,

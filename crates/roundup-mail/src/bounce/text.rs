@@ -134,7 +134,11 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Human-readable wording that says the address itself was looked up and not found.
 static AFFIRMATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z ]*directory|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected").expect("affirmative regex")
+    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z ]*directory|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected|invalid recipient").expect("affirmative regex")
+});
+
+static RECIPIENT_REJECTED_HARD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"recipient address rejected: (access denied|user unknown|unknown user|undeliverable address|no such user)").expect("regex")
 });
 
 /// "550 : User unknown": a reply naming no address, typical of post-DATA recipient filters.
@@ -229,6 +233,18 @@ fn decide(
             })
             .unwrap_or(Reason::Undefined),
     };
+    // A failure answering MAIL FROM is about the sender; after DATA the recipient was
+    // already accepted, so domain-level "hard" wording is not about the recipient either.
+    let reason = match command {
+        Some(Command::Mail) if reason.is_hard() => Reason::Rejected,
+        Some(Command::Data)
+            if matches!(reason, Reason::HostUnknown | Reason::NotAccept)
+                && by_status != Some(reason) =>
+        {
+            Reason::Rejected
+        }
+        _ => reason,
+    };
     let (status, inferred) = match status_found {
         Some(s) => (Some(s), false),
         None => (Some(infer_status(reason, &ctx_sq)), true),
@@ -243,6 +259,9 @@ fn decide(
 /// Wording rules without the final catch-all ("rejected", "could not be delivered"), which
 /// is boilerplate in too many notifications to outrank a status code.
 fn strong(sq: &str) -> Option<Reason> {
+    if RECIPIENT_REJECTED_HARD.is_match(sq) {
+        return Some(Reason::UserUnknown);
+    }
     // "Recipient address rejected: <why>": the why decides, when it says something specific.
     if let Some(p) = sq.find("address rejected: ") {
         let why = &sq[p + "address rejected: ".len()..];
