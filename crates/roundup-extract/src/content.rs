@@ -273,11 +273,22 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
             if !(positive().is_match(ci) && raw[i] > 0 && raw[i] as f32 > 0.2 * total_raw as f32) {
                 junk[i] = true;
             }
-        } else if weak_negative().is_match(ci) && !positive().is_match(ci) {
+        } else if weak_negative().is_match(ci) && !positive().is_match(ci) && raw[i] < 400 {
             junk[i] = true;
         }
     }
 
+    if let Ok(needle) = std::env::var("ROUNDUP_EXTRACT_FIND") {
+        if let Some(i) = (0..n).find(|&i| dom.node_text(i).contains(needle.as_str())) {
+            let mut a = i;
+            loop {
+                eprintln!("  anc {a} {:?} {:?} junk {} hidden {} raw {}", dom.nodes[a].tag, dom.class_id(a), junk[a], dom.nodes[a].hidden, raw[a]);
+                let p = dom.nodes[a].parent as usize;
+                if p == a { break; }
+                a = p;
+            }
+        }
+    }
     // 2. Bottom-up statistics over kept nodes.
     let mut st = Stats {
         chars: vec![0; n],
@@ -444,6 +455,13 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         .iter()
         .position(|x| x.tag == Tag::Body)
         .unwrap_or(0);
+    if std::env::var_os("ROUNDUP_EXTRACT_DEBUG").is_some() {
+        let mut c: Vec<usize> = (0..n).filter(|&i| inited[i] && !junk[i]).collect();
+        c.sort_by(|a, b| score[*b].total_cmp(&score[*a]));
+        for &i in c.iter().take(8) {
+            eprintln!("cand {i} {:?} {:?} score {:.1} chars {} ld {:.2}", dom.nodes[i].tag, dom.class_id(i), score[i], st.chars[i], ld(i));
+        }
+    }
     let mut top = match best {
         Some(b) => b,
         None => body,
@@ -474,13 +492,14 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         }
         // Climb while the parent scores higher.
         let mut last = score[top];
+        let threshold = last / 3.0;
         let mut p = dom.nodes[top].parent as usize;
         while p != body && dom.nodes[p].parent as usize != p {
             if !inited[p] {
                 p = dom.nodes[p].parent as usize;
                 continue;
             }
-            if score[p] < last / 3.0 {
+            if score[p] < threshold {
                 break;
             }
             if score[p] > last {
@@ -505,6 +524,9 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         }
     }
 
+    if std::env::var_os("ROUNDUP_EXTRACT_DEBUG").is_some() {
+        eprintln!("top {top} {:?} {:?}", dom.nodes[top].tag, dom.class_id(top));
+    }
     // 4. Siblings.
     let mut roots: Vec<usize> = Vec::new();
     let parent = dom.nodes[top].parent as usize;
