@@ -199,6 +199,21 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         }
     }
     let total_raw = raw[0].max(1);
+    // Subtrees holding an embedded post (the standard tweet / Instagram / TikTok embed codes
+    // are blockquotes): the post is quoted content, whatever its wrapper is called.
+    let mut embed = vec![false; n];
+    for i in (0..n).rev() {
+        if dom.nodes[i].tag == Tag::Blockquote {
+            let ci = dom.class_id(i);
+            if ci.contains("tweet") || ci.contains("instagram") || ci.contains("tiktok") {
+                embed[i] = true;
+            }
+        }
+        let p = dom.nodes[i].parent as usize;
+        if p != i && embed[i] {
+            embed[p] = true;
+        }
+    }
 
     // 1. Boilerplate marking, top-down (parents precede children).
     let mut junk = vec![false; n];
@@ -264,7 +279,7 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
             }
         }
         let ci = dom.class_id(i);
-        if ci.is_empty() || big {
+        if ci.is_empty() || big || embed[i] {
             continue;
         }
         if strong_negative().is_match(ci) {
