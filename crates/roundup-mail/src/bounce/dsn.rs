@@ -123,32 +123,35 @@ pub(crate) fn parse_dsn(text: &str) -> Vec<DsnRecipient> {
 fn parse_block(block: &str, out: &mut Vec<DsnRecipient>) {
     let mut cur = DsnRecipient::default();
     let mut any = false;
-    let has_detail = |c: &DsnRecipient| c.action.is_some() || c.status.is_some() || c.diagnostic.is_some();
+    // Whether a per-recipient detail field was seen since the current recipient got an address.
+    let mut detail_after_id = false;
     for f in parse_fields(block) {
         let name = f.name.as_str();
         match name {
             "original-recipient" | "x-original-recipient" => {
-                if cur.original_recipient.is_some() || (cur.final_recipient.is_some() && has_detail(&cur)) {
+                if cur.original_recipient.is_some() || (cur.final_recipient.is_some() && detail_after_id) {
                     out.push(std::mem::take(&mut cur));
+                    detail_after_id = false;
                 }
                 cur.original_recipient = Some(typed_value(&f.value).1);
                 any = true;
             }
             "final-recipient" => {
-                if cur.final_recipient.is_some() || (cur.original_recipient.is_some() && has_detail(&cur)) {
+                if cur.final_recipient.is_some() || (cur.original_recipient.is_some() && detail_after_id) {
                     out.push(std::mem::take(&mut cur));
+                    detail_after_id = false;
                 }
                 cur.final_recipient = Some(typed_value(&f.value).1);
                 any = true;
             }
-            "action" => cur.action = Some(f.value.to_ascii_lowercase()),
-            "status" => cur.status = Some(f.value.clone()),
-            "diagnostic-code" | "x-diagnostic-code" => {
-                let (t, v) = typed_value(&f.value);
-                if cur.diagnostic.is_none() || name == "diagnostic-code" {
-                    cur.diagnostic_type = t;
-                    cur.diagnostic = Some(v);
-                }
+            "action" | "status" | "diagnostic-code" | "x-diagnostic-code"
+                if cur.final_recipient.is_some() || cur.original_recipient.is_some() =>
+            {
+                detail_after_id = true;
+                set_detail(&mut cur, name, &f.value);
+            }
+            "action" | "status" | "diagnostic-code" | "x-diagnostic-code" => {
+                set_detail(&mut cur, name, &f.value)
             }
             "remote-mta" => cur.remote_mta = Some(typed_value(&f.value).1),
             _ => {}
@@ -156,6 +159,20 @@ fn parse_block(block: &str, out: &mut Vec<DsnRecipient>) {
     }
     if any {
         out.push(cur);
+    }
+}
+
+fn set_detail(cur: &mut DsnRecipient, name: &str, value: &str) {
+    match name {
+        "action" => cur.action = Some(value.to_ascii_lowercase()),
+        "status" => cur.status = Some(value.to_string()),
+        _ => {
+            let (t, v) = typed_value(value);
+            if cur.diagnostic.is_none() || name == "diagnostic-code" {
+                cur.diagnostic_type = t;
+                cur.diagnostic = Some(v);
+            }
+        }
     }
 }
 

@@ -175,7 +175,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::RequirePtr,
-            r"reverse (dns|lookup|hostname)|ptr record|no ptr|cannot find your (hostname|reverse)|client host rejected: cannot find|rdns|reverse-dns|fcrdns|ip name lookup failed|(have|has) no ptr|unresolvable (address|host)|not resolv(e|able).* (ip|address)|does not have a reverse|x\.7\.25|5\.7\.25",
+            r"reverse (dns|lookup|hostname)|ptr record|no ptr|cannot find your (hostname|reverse)|client host rejected: cannot find|rdns|reverse-dns|fcrdns|ip name lookup failed|(have|has) no ptr|unresolvable (address|host)|not resolv(e|able).* (ip|address)|does not have a reverse",
         ),
         (
             Reason::AuthFailure,
@@ -207,11 +207,11 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::MailboxFull,
-            r"mail ?box (is )?(full|over|exceed)|(over|exceeded|exceeds|exceeding|reached|beyond)( the| its| their| his| her)?( storage| disk| mailbox)? ?quota|quota (exceeded|full|limit)|overquota|over-quota|insufficient (disk|storage) (space|quota)|mailbox size limit|disk quota|full mailbox|mailbox (has )?exceeded|storage (space|limit|quota)|inbox (is )?full|mailfolder is full|user('s)? (mailbox|account) is full|account is full|is full|too many messages in|out of (mailbox )?(space|storage)|5\.2\.2\b",
+            r"mail ?box (is )?(full|over|exceed)|(over|exceeded|exceeds|exceeding|reached|beyond)( the| its| their| his| her)?( storage| disk| mailbox)? ?quota|quota (exceeded|full|limit)|overquota|over-quota|insufficient (disk|storage) (space|quota)|mailbox size limit|disk quota|full mailbox|mailbox (has )?exceeded|storage (space|limit|quota)|inbox (is )?full|mailfolder is full|user('s)? (mailbox|account) is full|account is full|is full|too many messages in|out of (mailbox )?(space|storage)",
         ),
         (
             Reason::MesgTooBig,
-            r"message (size|length) exceeds|(message|mail) (is )?too (large|big|long)|size limit|exceeds? (the )?(maximum|message size|size)|message size|too large|5\.3\.4\b",
+            r"message (size|length) exceeds|(message|mail) (is )?too (large|big|long)|size limit|exceeds? (the )?(maximum|message size|size)|message size|too large",
         ),
         (
             Reason::Suspend,
@@ -219,7 +219,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::Expired,
-            r"retry time(out)? (exceeded|reached)|time(out)? exceeded|timeout exceeded|(message|delivery)( has been| was| is)? (delayed|expired)|been delayed|has not (yet )?been delivered|could not be delivered (for|within)|expired|too long in (the )?queue|queue lifetime|delivery time ?out|was not delivered within|no delivery (was )?possible for|4\.4\.7|5\.4\.7",
+            r"retry time(out)? (exceeded|reached)|time(out)? exceeded|timeout exceeded|(message|delivery)( has been| was| is)? (delayed|expired)|been delayed|has not (yet )?been delivered|could not be delivered (for|within)|expired|too long in (the )?queue|queue lifetime|delivery time ?out|was not delivered within|no delivery (was )?possible for",
         ),
         (
             Reason::SecurityError,
@@ -227,7 +227,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::HasMoved,
-            r"has moved|moved to|not our customer|no longer (with|at|valid|in use)|changed (his|her|their|its)? ?(e-?mail )?address|new (e-?mail )?address is|forwarding address|5\.1\.6\b",
+            r"has moved|moved to|not our customer|no longer (with|at|valid|in use)|changed (his|her|their|its)? ?(e-?mail )?address|new (e-?mail )?address is|forwarding address",
         ),
         (
             Reason::Rejected,
@@ -235,7 +235,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::NotAccept,
-            r"does not accept (e-?)?mail|indicated no smtp service|no mx found|no mx record|not accepting (any )?(e-?)?mail|accepts no mail|null mx|no mail (accepted|service)|does not receive mail|5\.1\.10\b",
+            r"does not accept (e-?)?mail|not accepting (network )?messages|indicated no smtp service|no mx found|no mx record|not accepting (any )?(e-?)?mail|accepts no mail|null mx|no mail (accepted|service)|does not receive mail",
         ),
         (
             Reason::NetworkError,
@@ -243,15 +243,15 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::HostUnknown,
-            r"host (or domain name )?not found|host [a-z0-9.-]+ not found|unknown host|host unknown|domain (name )?(not found|does not exist|unknown|is unknown|not exist|not known)|no such domain|no such host|unrouteable (mail )?domain|unrouteable address|name or service not known|nxdomain|host not known|unknown domain|domain (is )?invalid|invalid domain|domain lookup failed|bad destination (system|host)|domain is not reachable|5\.1\.2\b|5\.4\.4\b",
+            r"host (or domain name )?not found|host [a-z0-9.-]+ not found|unknown host|host unknown|domain (name )?(not found|does not exist|unknown|is unknown|not exist|not known)|no such domain|no such host|unrouteable (mail )?domain|unrouteable address|name or service not known|nxdomain|host not known|unknown domain|domain (is )?invalid|invalid domain|domain lookup failed|bad destination (system|host)|domain is not reachable",
         ),
         (
             Reason::UserUnknown,
-            r"user unknown|unknown user|address (couldn\'t|could not|cannot|can\'t) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z ]*directory|no valid recipients|invalid final delivery userid|no such (user|mailbox|recipient|address|account|local user|person|e-?mail)|(user|mailbox|recipient|address|account|addressee|e-?mail address|local-?part|email)( name| account)? (does not|doesn't|did not|doesnt) exist|(invalid|unknown|bad|illegal) (recipient|mailbox|user|address|local[- ]?part|addressee|account|destination mailbox)|recipient (address )?(rejected|invalid|unknown|not found|does not exist|not valid)|(user|mailbox|recipient|addressee|account)( name)? (not found|unknown|invalid|not valid|is unknown|not listed)|no mailbox|not a valid (user|mailbox|recipient|address)|no such user|addressee unknown|undeliverable address|unknown or illegal alias|user not found|no account|not our customer|address (is )?unknown|unknown address|address rejected|user doesn't have|no user|not a known user|non-?existent|does not have an account|no longer exists|mailbox not found|unknown local part|address is (invalid|not valid)|invalid address|mailbox unavailable|mailbox is unavailable|user (is )?not (found|here|local)|unknown recipient|recipient unknown|not a valid recipient|5\.1\.1\b",
+            r"user unknown|unknown user|address (couldn\'t|could not|cannot|can\'t) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|no such (user|mailbox|recipient|address|account|local user|person|e-?mail)|(user|mailbox|recipient|address|account|addressee|e-?mail address|local-?part|email)( name| account)? (does not|doesn't|did not|doesnt) exist|(invalid|unknown|bad|illegal) (recipient|mailbox|user|address|local[- ]?part|addressee|account|destination mailbox)|recipient (address )?(rejected|invalid|unknown|not found|does not exist|not valid)|(user|mailbox|recipient|addressee|account)( name)? (not found|unknown|invalid|not valid|is unknown|not listed)|no mailbox|not a valid (user|mailbox|recipient|address)|no such user|addressee unknown|undeliverable address|unknown or illegal alias|user not found|no account|not our customer|address (is )?unknown|unknown address|address rejected|user doesn't have|no user|not a known user|non-?existent|does not have an account|no longer exists|mailbox not found|unknown local part|address is (invalid|not valid)|invalid address|mailbox unavailable|mailbox is unavailable|user (is )?not (found|here|local)|unknown recipient|recipient unknown|not a valid recipient",
         ),
         (
             Reason::SystemFull,
-            r"insufficient system (storage|resources)|system (storage|disk) (is )?full|disk full|out of (disk|storage)|5\.3\.1\b|4\.3\.1\b",
+            r"insufficient system (storage|resources)|system (storage|disk) (is )?full|disk full|out of (disk|storage)",
         ),
         (
             Reason::MailerError,
@@ -259,7 +259,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::Filtered,
-            r"filter|content (rejected|not accepted)|message content|header (rejected|error)|rejected by (the )?recipient|recipient (has )?(refused|rejected)|not permitted to post|not allowed to post|no permission to post|moderator",
+            r"filter|recipient preferences|refused due to recipient|content (rejected|not accepted)|message content|header (rejected|error)|rejected by (the )?recipient|recipient (has )?(refused|rejected)|not permitted to post|not allowed to post|no permission to post|moderator",
         ),
         (
             Reason::PolicyViolation,
@@ -271,7 +271,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::ContentError,
-            r"content error|invalid (header|content|character|mime)|mime (error|format)|8-?bit",
+            r"content error|media error|invalid (header|content|character|mime)|mime (error|format)|8-?bit",
         ),
         (
             Reason::SyntaxError,

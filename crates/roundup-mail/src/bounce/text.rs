@@ -134,7 +134,7 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Human-readable wording that says the address itself was looked up and not found.
 static AFFIRMATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z ]*directory|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected|invalid recipient").expect("affirmative regex")
+    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected|invalid recipient").expect("affirmative regex")
 });
 
 static RECIPIENT_REJECTED_HARD: LazyLock<Regex> = LazyLock::new(|| {
@@ -146,7 +146,9 @@ static EMPTY_ADDRESS_UNKNOWN: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r"\b5[0-9][0-9]:? : user unknown").expect("empty-address regex"));
 
 fn smtp_command(sq: &str) -> Option<Command> {
-    let m = COMMAND.captures(sq)?;
+    // The last command mentioned is the one the failure answered (SMTP transcripts list them
+    // in order).
+    let m = COMMAND.captures_iter(sq).last()?;
     let word = m.iter().skip(1).flatten().next()?.as_str();
     Some(if word.starts_with("rcpt") || word == "recipient" || word == "address" {
         Command::Rcpt
@@ -711,9 +713,11 @@ fn text_candidates(doc: &Doc) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     let mut seen = HashSet::new();
     let mut daemons = Vec::new();
+    let mut summary = Vec::new();
     for line in doc.text.split('\n') {
         let lower = line.to_ascii_lowercase();
         let trimmed = lower.trim_start();
+        let summary_line = ["to:", "cc:", "subject:"].iter().any(|p| trimmed.starts_with(p));
         if ["message-id", "in-reply-to", "references", "received:", "dkim", "from:", "sender:", "reply-to:", "return-path", "x-", "arc-", "mail from", "envelope-from"]
             .iter()
             .any(|p| trimmed.starts_with(p))
@@ -736,7 +740,16 @@ fn text_candidates(doc: &Doc) -> Vec<String> {
             if !local.chars().any(|c| c.is_ascii_alphabetic()) && local.len() > 8 {
                 continue;
             }
-            if excluded.contains(&key) || !seen.insert(key) {
+            if excluded.contains(&key) {
+                continue;
+            }
+            if summary_line {
+                if !summary.iter().any(|x: &String| x.eq_ignore_ascii_case(&a)) {
+                    summary.push(a);
+                }
+                continue;
+            }
+            if !seen.insert(key) {
                 continue;
             }
             if is_daemon_local(&a) {
@@ -745,6 +758,9 @@ fn text_candidates(doc: &Doc) -> Vec<String> {
                 out.push(a);
             }
         }
+    }
+    if out.is_empty() {
+        out = summary;
     }
     if out.is_empty() {
         out = daemons;
