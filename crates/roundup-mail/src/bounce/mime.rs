@@ -25,6 +25,66 @@ pub(crate) fn normalize_line_endings(raw: &[u8]) -> Vec<u8> {
     out
 }
 
+/// Splits an mbox-style file (messages introduced by `From ` lines at the start or after a
+/// blank line) into messages; input without such lines is one message.
+pub(crate) fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
+    let mut starts = Vec::new();
+    let mut i = 0;
+    while i < raw.len() {
+        let at_line_start = i == 0 || (raw[i - 1] == b'\n' && (i < 2 || raw[i - 2] == b'\n'));
+        if at_line_start && raw[i..].starts_with(b"From ") && is_mbox_from_line(&raw[i..]) {
+            starts.push(i);
+        }
+        match raw[i..].iter().position(|&b| b == b'\n') {
+            Some(p) => i += p + 1,
+            None => break,
+        }
+    }
+    if starts.len() <= 1 {
+        // A single leading "From " line: drop it so the header block starts cleanly.
+        let body = match starts.first() {
+            Some(0) => match raw.iter().position(|&b| b == b'\n') {
+                Some(p) => &raw[p + 1..],
+                None => raw,
+            },
+            _ => raw,
+        };
+        return vec![body];
+    }
+    let mut out = Vec::new();
+    if starts[0] > 0 && raw[..starts[0]].iter().any(|b| !b.is_ascii_whitespace()) {
+        out.push(&raw[..starts[0]]);
+    }
+    for (k, &s) in starts.iter().enumerate() {
+        let end = starts.get(k + 1).copied().unwrap_or(raw.len());
+        let chunk = &raw[s..end];
+        let chunk = match chunk.iter().position(|&b| b == b'\n') {
+            Some(p) => &chunk[p + 1..],
+            None => &chunk[chunk.len()..],
+        };
+        if chunk.iter().any(|b| !b.is_ascii_whitespace()) {
+            out.push(chunk);
+        }
+    }
+    out
+}
+
+/// An mbox separator: `From <sender> <date>`, the date carrying a hh:mm:ss time.
+fn is_mbox_from_line(rest: &[u8]) -> bool {
+    let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let line = &rest[..end.min(200)];
+    line.windows(8).any(|w| {
+        w[0].is_ascii_digit()
+            && w[1].is_ascii_digit()
+            && w[2] == b':'
+            && w[3].is_ascii_digit()
+            && w[4].is_ascii_digit()
+            && w[5] == b':'
+            && w[6].is_ascii_digit()
+            && w[7].is_ascii_digit()
+    })
+}
+
 /// What the classifier needs from one message.
 #[derive(Debug, Default)]
 pub(crate) struct Doc {
@@ -386,6 +446,16 @@ mod tests {
     #[test]
     fn normalizes_all_line_endings() {
         assert_eq!(normalize_line_endings(b"a\r\nb\rc\nd\r"), b"a\nb\nc\nd\n");
+    }
+
+    #[test]
+    fn mbox_split() {
+        let m = b"From a  Thu Apr 29 23:34:45 2015\nSubject: x\n\nbody\n\nFrom here on\n\nFrom b  Fri Apr 30 01:02:03 2015\nSubject: y\n\nz\n";
+        let parts = split_mbox(m);
+        assert_eq!(parts.len(), 2);
+        assert!(parts[0].starts_with(b"Subject: x"));
+        assert!(parts[1].starts_with(b"Subject: y"));
+        assert_eq!(split_mbox(b"Subject: q\n\nFrom x\n").len(), 1);
     }
 
     #[test]

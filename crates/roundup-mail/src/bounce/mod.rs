@@ -110,8 +110,24 @@ pub fn classify(raw: &[u8]) -> Result<Report, BounceError> {
         return Err(BounceError::Empty);
     }
     let normalized = mime::normalize_line_endings(raw);
-    let doc = mime::Doc::parse(&normalized);
-    Ok(text::analyze(&doc))
+    let mut report: Option<Report> = None;
+    for one in mime::split_mbox(&normalized) {
+        let doc = mime::Doc::parse(one);
+        let r = text::analyze(&doc);
+        match report.as_mut() {
+            None => report = Some(r),
+            Some(acc) => {
+                if acc.kind == ReportKind::Unrecognized {
+                    acc.kind = r.kind;
+                }
+                acc.recipients.extend(r.recipients);
+            }
+        }
+    }
+    Ok(report.unwrap_or(Report {
+        kind: ReportKind::Unrecognized,
+        recipients: Vec::new(),
+    }))
 }
 
 #[cfg(test)]

@@ -239,7 +239,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::NetworkError,
-            r"not found, try again|temporary failure in name resolution|name service error.*try again|malformed or unexpected name server reply|dns (server )?(timeout|failure|problem)|servfail",
+            r"not found, try again|remote protocol error|temporary failure in name resolution|name service error.*try again|malformed or unexpected name server reply|dns (server )?(timeout|failure|problem)|servfail",
         ),
         (
             Reason::HostUnknown,

@@ -128,13 +128,13 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
         r"|>>> (rcpt to|mail from|data|helo|ehlo)|(rcpt to|mail from|data) response",
         r"|\[(rcpt_to|mail_from|data)\]|smtp command:? (rcpt|mail|data)",
         r"|\b(rcpt to|mail from|data) command|smtp:(rcpt|mail|data)",
-        r"|does not like (recipient)|like our (rcpt to)|\b(rcpt): <|remote smtp server has rejected (address)",
+        r"|does not like (recipient)|like our (rcpt to)|\b(rcpt): <",
     )).expect("command regex")
 });
 
 /// Human-readable wording that says the address itself was looked up and not found.
 static AFFIRMATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected|invalid recipient").expect("affirmative regex")
+    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected|invalid recipient|remote smtp server has rejected address").expect("affirmative regex")
 });
 
 static RECIPIENT_REJECTED_HARD: LazyLock<Regex> = LazyLock::new(|| {
@@ -150,7 +150,7 @@ fn smtp_command(sq: &str) -> Option<Command> {
     // in order).
     let m = COMMAND.captures_iter(sq).last()?;
     let word = m.iter().skip(1).flatten().next()?.as_str();
-    Some(if word.starts_with("rcpt") || word == "recipient" || word == "address" {
+    Some(if word.starts_with("rcpt") || word == "recipient" {
         Command::Rcpt
     } else if word.starts_with("mail") {
         Command::Mail
@@ -352,6 +352,9 @@ pub(crate) fn analyze(doc: &Doc) -> Report {
     if let Some(r) = complaint(doc) {
         return r;
     }
+    if let Some(r) = unsubscribe_request(doc) {
+        return r;
+    }
     if let Some(r) = provider_json(doc) {
         return r;
     }
@@ -375,6 +378,31 @@ pub(crate) fn analyze(doc: &Doc) -> Report {
         };
     }
     from_text(doc)
+}
+
+/// A reader's one-click unsubscribe request sent by their mail client (e.g. Apple Mail's
+/// `X-Apple-Unsubscribe: true`, or a bare "unsubscribe" subject to a list-unsubscribe address).
+fn unsubscribe_request(doc: &Doc) -> Option<Report> {
+    let flagged = doc
+        .header("x-apple-unsubscribe")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let subject_only = doc.subject.trim().eq_ignore_ascii_case("unsubscribe") && doc.dsn.is_empty();
+    if !(flagged || subject_only) {
+        return None;
+    }
+    let from = doc.header("from").and_then(first_address).unwrap_or_default();
+    Some(Report {
+        kind: ReportKind::Complaint,
+        recipients: vec![Recipient {
+            address: from,
+            status: None,
+            status_inferred: false,
+            reply_code: None,
+            reason: Reason::Feedback,
+            action: Action::Unsubscribe,
+            diagnostic: "unsubscribe request".into(),
+        }],
+    })
 }
 
 fn feedback_fields(doc: &Doc) -> Option<Vec<dsn::Field>> {
@@ -453,7 +481,12 @@ fn provider_json(doc: &Doc) -> Option<Report> {
     if end <= start {
         return None;
     }
-    let mut v: serde_json::Value = serde_json::from_str(&t[start..=end]).ok()?;
+    let raw = &t[start..=end];
+    // Long lines may arrive split by a relay as "!\n " (sendmail's over-long line handling).
+    let mut v: serde_json::Value = serde_json::from_str(raw)
+        .or_else(|_| serde_json::from_str(&raw.replace("!\n ", "")))
+        .or_else(|_| serde_json::from_str(&raw.replace("\n ", "").replace('\n', "")))
+        .ok()?;
     if let Some(inner) = v.get("Message").and_then(|m| m.as_str()) {
         v = serde_json::from_str(inner).ok()?;
     }
@@ -590,7 +623,7 @@ fn from_dsn(doc: &Doc, recs: &[DsnRecipient]) -> Report {
         let action = r.action.as_deref().unwrap_or("");
         let status = r.status.as_deref().and_then(find_status);
         let diag = r.diagnostic.clone().unwrap_or_default();
-        if matches!(action, "delivered" | "relayed" | "expanded")
+        if matches!(action, "delivered" | "relayed" | "expanded" | "deliverable")
             || (status.as_deref().is_some_and(|s| s.starts_with('2')) && action != "failed")
         {
             out.push(Recipient {
