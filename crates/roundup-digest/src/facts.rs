@@ -214,8 +214,16 @@ pub fn key_facts(articles: &[StoryArticle], cfg: &DigestConfig) -> Vec<Fact> {
                 best = Some((i, score));
             }
         }
+        // Past the minimum, stop when what is left is much less relevant than the best fact.
+        let top = chosen.first().map(|&j| relevance[j]).unwrap_or(0.0);
         match best {
-            Some((i, _)) if relevance[i] > 0.0 => chosen.push(i),
+            Some((i, _))
+                if relevance[i] > 0.0
+                    && (chosen.len() < cfg.min_facts
+                        || relevance[i] >= cfg.fact_min_relevance * top) =>
+            {
+                chosen.push(i)
+            }
             _ => break,
         }
     }

@@ -66,6 +66,8 @@ pub struct DigestConfig {
     pub fact_redundancy: f64,
     /// Cosine similarity at which another outlet's sentence corroborates a fact.
     pub fact_corroboration: f64,
+    /// Beyond `min_facts`, a fact needs at least this share of the best fact's relevance.
+    pub fact_min_relevance: f64,
     /// Most direct quotes in the digest.
     pub max_quotes: usize,
     /// Most indirect attributions in the digest.
@@ -90,8 +92,9 @@ impl Default for DigestConfig {
             min_facts: 3,
             max_facts: 6,
             mmr_lambda: 0.7,
-            fact_redundancy: 0.45,
-            fact_corroboration: 0.55,
+            fact_redundancy: 0.35,
+            fact_corroboration: 0.5,
+            fact_min_relevance: 0.4,
             max_quotes: 8,
             max_attributions: 6,
             perspective_sentences: 2,

@@ -58,6 +58,7 @@ fn perspective_keep(s: &str) -> bool {
     (6..=60).contains(&n)
         && !is_boilerplate(s)
         && !s.chars().next().is_some_and(|c| c.is_lowercase())
+        && crate::text::quoted_fraction(s) <= 0.5
 }
 
 /// Per-side distinctive sentences and terms, for the sides that cover the story.
@@ -137,7 +138,13 @@ pub fn perspectives(articles: &[StoryArticle], cfg: &DigestConfig) -> Vec<Perspe
         out.push(Perspective {
             side,
             outlets,
-            distinctive_terms: distinctive_terms(articles, &mine, &others, cfg.perspective_terms),
+            distinctive_terms: distinctive_terms(
+                articles,
+                &cands,
+                &mine,
+                &others,
+                cfg.perspective_terms,
+            ),
             sentences,
         });
     }
@@ -148,6 +155,7 @@ pub fn perspectives(articles: &[StoryArticle], cfg: &DigestConfig) -> Vec<Perspe
 /// most frequent spelling), most distinctive first.
 fn distinctive_terms(
     articles: &[StoryArticle],
+    cands: &[crate::facts::Candidate],
     mine: &[usize],
     others: &[usize],
     k: usize,
@@ -157,11 +165,15 @@ fn distinctive_terms(
     for (group, ids) in [(0, mine), (1, others)] {
         for &i in ids {
             let a = &articles[i];
-            let text = format!(
-                "{}\n{}",
-                a.title,
-                crate::text::truncate_chars(&a.text, 20_000)
-            );
+            // The cleaned title and the article's non-boilerplate sentences (no page furniture,
+            // no outlet name from a title suffix).
+            let mut text = crate::headline::strip_outlet_suffix(&a.title, &a.outlet)
+                .0
+                .to_string();
+            for c in cands.iter().filter(|c| c.article == i) {
+                text.push('\n');
+                text.push_str(&c.text);
+            }
             let mut seen: Vec<String> = Vec::new();
             for w in words(&text) {
                 if w.chars().count() < 3

@@ -1135,7 +1135,15 @@ fn person_mentions(par: &str, spans: &[Span]) -> Vec<(usize, String)> {
     };
     let mut out = Vec::new();
     let mut run: Vec<&Tok> = Vec::new();
-    let flush = |run: &mut Vec<&Tok>, out: &mut Vec<(usize, String)>| {
+    let mut prev_word = String::new();
+    let mut run_prev = String::new();
+    let flush = |run: &mut Vec<&Tok>, out: &mut Vec<(usize, String)>, before: &str| {
+        // "the Calder Chamber", "of the Kerry-Lavrov meeting": names after an article are
+        // organizations, places or events, not people.
+        if ["the", "a", "an"].contains(&before) {
+            run.clear();
+            return;
+        }
         // Trim leading function / time words.
         while let Some(f) = run.first() {
             let l = lc(&f.core);
@@ -1201,18 +1209,22 @@ fn person_mentions(par: &str, spans: &[Span]) -> Vec<(usize, String)> {
             && (capitalized(&t.core) || particle)
             && t.core.chars().any(|c| c.is_alphabetic())
         {
+            if run.is_empty() {
+                run_prev = prev_word.clone();
+            }
             run.push(t);
             let sentence_end = t.trail.contains(['.', '!', '?'])
                 || (t.core.ends_with('.') && !t.core.contains('.'));
             if !t.trail.is_empty() || sentence_end || t.core.contains("'s") || t.core.contains("’s")
             {
-                flush(&mut run, &mut out);
+                flush(&mut run, &mut out, &run_prev);
             }
         } else {
-            flush(&mut run, &mut out);
+            flush(&mut run, &mut out, &run_prev);
         }
+        prev_word = t.core.clone();
     }
-    flush(&mut run, &mut out);
+    flush(&mut run, &mut out, &run_prev);
     out
 }
 
