@@ -391,10 +391,12 @@ mod tests {
             w("Sender address rejected: Domain not found"),
             Some(Reason::Rejected)
         );
+        // Directory-based edge rejection (e.g. Microsoft's 5.4.1): the recipient does not exist.
         assert_eq!(
             w("Recipient address rejected: Access denied"),
-            Some(Reason::Blocked)
+            Some(Reason::UserUnknown)
         );
+        assert_eq!(w("Client host rejected: Access denied"), Some(Reason::Blocked));
         assert_eq!(
             w("552 5.2.2 Mailbox full, over quota"),
             Some(Reason::MailboxFull)

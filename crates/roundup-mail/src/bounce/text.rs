@@ -265,8 +265,9 @@ fn strong(sq: &str) -> Option<Reason> {
         return Some(Reason::UserUnknown);
     }
     // "Recipient address rejected: <why>": the why decides, when it says something specific.
-    if let Some(p) = sq.find("address rejected: ") {
-        let why = &sq[p + "address rejected: ".len()..];
+    const RCPT_REJECTED: &str = "recipient address rejected: ";
+    if let Some(p) = sq.find(RCPT_REJECTED) {
+        let why = &sq[p + RCPT_REJECTED.len()..];
         match reason::from_wording(why) {
             Some(Reason::Rejected) | Some(Reason::Delivered) | None => {}
             Some(r) => return Some(r),
