@@ -208,7 +208,8 @@ fn body_paragraphs(a: &SampleArticle, insert_after: usize, insert: &str) -> Stri
     let mut s = String::new();
     for (i, p) in a.paragraphs.iter().enumerate() {
         let _ = write!(s, "<p>{}</p>", escape(p));
-        if i + 1 == insert_after && a.paragraphs.len() > insert_after {
+        // Boilerplate goes after paragraph `insert_after`, or at the end of a shorter body.
+        if i + 1 == insert_after.min(a.paragraphs.len()) {
             s.push_str(insert);
         }
     }
