@@ -447,7 +447,7 @@ fn magazine_page(o: &SampleOutlet, a: &SampleArticle, w: &World, base: &str) -> 
         .map(|q| {
             format!(
                 "<blockquote class=\"pullquote\"><p>{}</p><cite>{}</cite></blockquote>",
-                escape(&q.text),
+                escape(q.text.trim_end_matches([',', ';', ':', ' '])),
                 escape(&q.speaker)
             )
         })
