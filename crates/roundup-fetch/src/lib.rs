@@ -748,7 +748,7 @@ fn parse_url(s: &str) -> Result<Url, FetchError> {
             scheme: url.scheme().to_string(),
         });
     }
-    if url.host_str().map_or(true, str::is_empty) {
+    if url.host_str().unwrap_or("").is_empty() {
         return Err(FetchError::InvalidUrl {
             url: s.to_string(),
             reason: "no host".into(),

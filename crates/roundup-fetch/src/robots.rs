@@ -72,10 +72,8 @@ impl RobotsTxt {
             let value = value.trim();
             match key.as_str() {
                 "user-agent" | "useragent" | "user agent" => {
-                    let start_new = out
-                        .groups
-                        .last()
-                        .map_or(true, |g| !g.rules.is_empty() || g.crawl_delay.is_some());
+                    let start_new = !matches!(out.groups.last(),
+                        Some(g) if g.rules.is_empty() && g.crawl_delay.is_none());
                     if start_new {
                         out.groups.push(Group::default());
                     }
@@ -105,10 +103,8 @@ impl RobotsTxt {
                         }
                     }
                 }
-                "sitemap" | "site-map" => {
-                    if !value.is_empty() {
-                        out.sitemaps.push(value.to_string());
-                    }
+                "sitemap" | "site-map" if !value.is_empty() => {
+                    out.sitemaps.push(value.to_string());
                 }
                 _ => {}
             }
@@ -157,7 +153,7 @@ impl RobotsTxt {
                 }
             }
         }
-        best.map_or(true, |(_, allow)| allow)
+        !matches!(best, Some((_, false)))
     }
 
     /// The `Crawl-delay` for `agent` (product token), if its groups give one (the largest).

@@ -111,19 +111,27 @@ mod tests {
     async fn gzip_bomb_inflates_to_the_requested_size() {
         use std::io::Read;
         let server = TestServer::start().await.unwrap();
-        server.route("/bomb", Reply::gzip_bomb(5_000_000));
-        let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
-        s.write_all(b"GET /bomb HTTP/1.0\r\n\r\n").await.unwrap();
-        let mut raw = Vec::new();
-        s.read_to_end(&mut raw).await.unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
-        let body = &raw[split..];
-        assert!(body.len() < 100_000, "compressed size {}", body.len());
-        let mut out = Vec::new();
-        flate2::read::GzDecoder::new(body)
-            .read_to_end(&mut out)
-            .unwrap();
-        assert_eq!(out.len(), 5_000_000);
+        // Around the 1 MiB + 1 unit the stream repeats, and the empty / tiny cases.
+        for len in [3_000_123u64, 2 * 1_048_513, 0, 1, 300] {
+            server.route("/bomb", Reply::gzip_bomb(len));
+            let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+            s.write_all(b"GET /bomb HTTP/1.0\r\n\r\n").await.unwrap();
+            let mut raw = Vec::new();
+            s.read_to_end(&mut raw).await.unwrap();
+            let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap() + 4;
+            let body = &raw[split..];
+            assert!(
+                body.len() as u64 <= 100 + len / 150,
+                "compressed size {}",
+                body.len()
+            );
+            let mut out = Vec::new();
+            flate2::read::GzDecoder::new(body)
+                .read_to_end(&mut out)
+                .unwrap();
+            assert_eq!(out.len() as u64, len);
+            assert!(out.iter().all(|&b| b == 0));
+        }
     }
 
     #[tokio::test]

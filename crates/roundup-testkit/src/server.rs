@@ -680,30 +680,24 @@ impl ReplyBody {
             BodySpec::GzipBomb { decoded_len } => {
                 let (body, tx) = ReplyBody::stream(None, guard);
                 tokio::spawn(async move {
-                    use std::io::Write;
-                    let zeros = vec![0u8; FILLER_CHUNK];
-                    let mut enc =
-                        flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+                    let unit = bomb::unit();
+                    let mut crc = flate2::Crc::new();
+                    let _ = tx.send(Ok(Bytes::from_static(&bomb::GZIP_HEADER))).await;
                     let mut left = decoded_len;
-                    while left > 0 {
-                        let n = left.min(FILLER_CHUNK as u64) as usize;
-                        if enc.write_all(&zeros[..n]).is_err() {
+                    while left >= bomb::UNIT_LEN {
+                        if tx.send(Ok(unit.bytes.clone())).await.is_err() {
                             return;
                         }
-                        left -= n as u64;
-                        let out = enc.get_mut();
-                        if out.len() >= 1024 {
-                            let chunk = Bytes::from(std::mem::take(out));
-                            if tx.send(Ok(chunk)).await.is_err() {
-                                return;
-                            }
-                        }
+                        crc.combine(&unit.crc);
+                        left -= bomb::UNIT_LEN;
                     }
-                    if let Ok(rest) = enc.finish() {
-                        if !rest.is_empty() {
-                            let _ = tx.send(Ok(Bytes::from(rest))).await;
-                        }
-                    }
+                    let mut tail_crc = flate2::Crc::new();
+                    tail_crc.update(&vec![0u8; left as usize]);
+                    crc.combine(&tail_crc);
+                    let mut tail = bomb::final_block(left);
+                    tail.extend_from_slice(&crc.sum().to_le_bytes());
+                    tail.extend_from_slice(&(decoded_len as u32).to_le_bytes());
+                    let _ = tx.send(Ok(Bytes::from(tail))).await;
                 });
                 body
             }
@@ -769,5 +763,106 @@ impl Body for ReplyBody {
                 None => SizeHint::default(),
             },
         }
+    }
+}
+
+/// A gzip stream of zeros built by hand from fixed-Huffman deflate blocks, so a bomb of any
+/// size costs no compression work: one ~6 KB block (1 MiB of zeros) is sent over and over.
+mod bomb {
+    use bytes::Bytes;
+    use std::sync::OnceLock;
+
+    /// Gzip member header: magic, deflate, no flags, no mtime, unknown OS.
+    pub(super) const GZIP_HEADER: [u8; 10] = [0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 0, 0xff];
+    /// Matches of length 258 per unit.
+    const MATCHES: u64 = 4064;
+    /// Zeros one unit decodes to: one literal plus the matches.
+    pub(super) const UNIT_LEN: u64 = 1 + 258 * MATCHES;
+
+    /// One repeatable unit and its CRC.
+    pub(super) struct Unit {
+        pub(super) bytes: Bytes,
+        pub(super) crc: flate2::Crc,
+    }
+
+    #[derive(Default)]
+    struct Bits {
+        out: Vec<u8>,
+        acc: u64,
+        n: u32,
+    }
+
+    impl Bits {
+        /// Appends `len` bits of `value`, least significant first (deflate bit order).
+        fn put(&mut self, value: u64, len: u32) {
+            self.acc |= value << self.n;
+            self.n += len;
+            while self.n >= 8 {
+                self.out.push(self.acc as u8);
+                self.acc >>= 8;
+                self.n -= 8;
+            }
+        }
+        /// Appends a Huffman code, most significant bit first.
+        fn code(&mut self, code: u64, len: u32) {
+            let mut rev = 0;
+            for i in 0..len {
+                rev |= ((code >> i) & 1) << (len - 1 - i);
+            }
+            self.put(rev, len);
+        }
+        fn align(&mut self) {
+            if self.n > 0 {
+                self.put(0, 8 - self.n);
+            }
+        }
+        // Fixed Huffman codes: literal 0 = 0x30/8, length 258 = symbol 285 = 0xC5/8,
+        // distance 1 = 0/5, end of block = 0/7.
+        fn zeros(&mut self, count: u64) {
+            if count == 0 {
+                return;
+            }
+            self.code(0x30, 8);
+            let rest = count - 1;
+            for _ in 0..rest / 258 {
+                self.code(0xc5, 8);
+                self.code(0, 5);
+            }
+            for _ in 0..rest % 258 {
+                self.code(0x30, 8);
+            }
+        }
+    }
+
+    pub(super) fn unit() -> &'static Unit {
+        static UNIT: OnceLock<Unit> = OnceLock::new();
+        UNIT.get_or_init(|| {
+            let mut b = Bits::default();
+            b.put(0, 1); // not final
+            b.put(1, 2); // fixed Huffman
+            b.zeros(UNIT_LEN);
+            b.code(0, 7); // end of block
+                          // Empty stored block (a sync flush): byte-aligns the unit so copies can follow.
+            b.put(0, 3);
+            b.align();
+            b.out.extend_from_slice(&[0, 0, 0xff, 0xff]);
+            let mut crc = flate2::Crc::new();
+            crc.update(&vec![0u8; UNIT_LEN as usize]);
+            Unit {
+                bytes: Bytes::from(b.out),
+                crc,
+            }
+        })
+    }
+
+    /// The final block carrying the last `count` zeros.
+    pub(super) fn final_block(count: u64) -> Vec<u8> {
+        let mut b = Bits::default();
+        b.put(1, 1); // final
+        b.put(1, 2); // fixed Huffman
+        b.zeros(count);
+        b.code(0, 7);
+        b.align();
+        b.out
     }
 }
