@@ -209,3 +209,131 @@ pub fn weekly_good_news(
             .collect(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::rank::{rank, RankConfig};
+    use crate::types::StoryArticle;
+    use chrono::TimeZone;
+
+    fn now() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 3, 2, 8, 0, 0).unwrap()
+    }
+
+    fn story(id: &str, title: &str, text: &str, outlets: usize, hours_ago: i64) -> Story {
+        Story {
+            id: id.into(),
+            articles: (0..outlets)
+                .map(|i| StoryArticle {
+                    outlet: format!("Outlet {i}"),
+                    title: title.into(),
+                    text: text.into(),
+                    url: Some(format!("https://o{i}.example/{id}")),
+                    published: Some(
+                        now() - Duration::hours(hours_ago) - Duration::minutes(i as i64),
+                    ),
+                    ..Default::default()
+                })
+                .collect(),
+        }
+    }
+
+    fn world() -> Vec<Story> {
+        let mut v = Vec::new();
+        let topics = [
+            "Council approves harbor tunnel budget",
+            "Storm closes mountain passes overnight",
+            "Rail union announces new strike dates",
+            "Central bank holds interest rates steady",
+            "Striker signs record contract with Harbor FC",
+            "Museum returns stolen paintings to owners",
+            "Hospital opens new cancer ward in Calder",
+            "Court blocks airport expansion plan",
+            "Farmers protest fuel tax increase",
+            "School meals program extended for a year",
+            "Telescope captures image of distant comet",
+            "Ferry operator cancels winter routes",
+        ];
+        for (i, t) in topics.iter().enumerate() {
+            v.push(story(&format!("s{i:02}"), t, &format!("{t} on Monday, officials confirmed in a statement to reporters. The decision affects thousands of residents across the region this week. Local groups reacted quickly to the news."), 12 - i, 2));
+        }
+        // A duplicate cluster of the top story (same headline) must not appear twice.
+        v.push(story("dup", topics[0], "Council approves harbor tunnel budget after a long debate among members on Monday night.", 11, 2));
+        // Good news, recent and old.
+        v.push(story("good", "Volunteers rescue stranded dolphins and return them safely to sea", "Volunteers rescued 14 stranded dolphins on Sunday and returned them safely to the sea. No animals died and rescuers celebrated the success.", 2, 20));
+        v.push(story("oldgood", "Volunteers rescue stranded seals and return them safely to sea", "Volunteers rescued 9 stranded seals and returned them safely to the sea. No animals died and rescuers celebrated.", 2, 24 * 10));
+        v
+    }
+
+    #[test]
+    fn ten_things_are_distinct_and_ranked() {
+        let stories = world();
+        let ranked = rank(&stories, now(), &RankConfig::default());
+        let e = ten_things(
+            &ranked,
+            &stories,
+            now(),
+            &DigestConfig::default(),
+            &EditionConfig::default(),
+        );
+        assert_eq!(e.items.len(), 10);
+        assert_eq!(e.kind, EditionKind::TenThings);
+        let ids: Vec<&str> = e.items.iter().map(|i| i.story_id.as_str()).collect();
+        assert!(!(ids.contains(&"s00") && ids.contains(&"dup")), "{ids:?}");
+        assert!(e
+            .items
+            .iter()
+            .all(|i| i.digest.is_none() && !i.summary.is_empty()));
+        assert_eq!(
+            e.items.iter().map(|i| i.position).collect::<Vec<_>>(),
+            (1..=10).collect::<Vec<_>>()
+        );
+        let json = serde_json::to_string(&e).unwrap();
+        let back: Edition = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, e);
+    }
+
+    #[test]
+    fn briefing_has_digests() {
+        let stories = world();
+        let ranked = rank(&stories, now(), &RankConfig::default());
+        let e = morning_briefing(
+            &ranked,
+            &stories,
+            now(),
+            &DigestConfig::default(),
+            &EditionConfig::default(),
+        );
+        assert_eq!(e.items.len(), 5);
+        assert!(e.items.iter().all(|i| i.digest.is_some()));
+        assert_eq!(e.items[0].story_id, ranked[0].story_id);
+    }
+
+    #[test]
+    fn weekly_good_news_keeps_recent_good_stories() {
+        let stories = world();
+        let ranked = rank(&stories, now(), &RankConfig::default());
+        let e = weekly_good_news(
+            &ranked,
+            &stories,
+            now(),
+            &DigestConfig::default(),
+            &EditionConfig::default(),
+        );
+        let ids: Vec<&str> = e.items.iter().map(|i| i.story_id.as_str()).collect();
+        assert_eq!(ids, vec!["good"], "{ids:?}");
+    }
+
+    #[test]
+    fn empty_inputs() {
+        let e = ten_things(
+            &[],
+            &[],
+            now(),
+            &DigestConfig::default(),
+            &EditionConfig::default(),
+        );
+        assert!(e.items.is_empty());
+    }
+}

@@ -8,6 +8,7 @@
 
 use crate::text::{paragraphs, stem, truncate_chars, words};
 use crate::types::{GoodNewsScore, StoryArticle};
+use std::sync::OnceLock;
 
 const POSITIVE: &[&str] = &[
     "rescue",
@@ -226,12 +227,25 @@ const NEGATORS: &[&str] = &[
 /// Words that negate what follows and are themselves negative.
 const FAILURE: &[&str] = &["fail", "failed", "fails", "unable", "refused"];
 
-fn matches_list(w: &str, list: &[&str]) -> bool {
-    list.contains(&w) || {
-        let s = stem(w);
-        list.iter().any(|x| stem(x) == s)
-    }
+fn stems(list: &'static [&'static str], cell: &'static OnceLock<Vec<String>>) -> &'static [String] {
+    cell.get_or_init(|| {
+        let mut v: Vec<String> = list.iter().map(|w| stem(w)).collect();
+        v.sort();
+        v.dedup();
+        v
+    })
 }
+
+fn matches_list(
+    w: &str,
+    list: &'static [&'static str],
+    cell: &'static OnceLock<Vec<String>>,
+) -> bool {
+    list.contains(&w) || stems(list, cell).binary_search(&stem(w)).is_ok()
+}
+
+static POSITIVE_STEMS: OnceLock<Vec<String>> = OnceLock::new();
+static NEGATIVE_STEMS: OnceLock<Vec<String>> = OnceLock::new();
 
 /// Score a text.
 pub fn good_news_score(text: &str, threshold: f64) -> GoodNewsScore {
@@ -239,8 +253,8 @@ pub fn good_news_score(text: &str, threshold: f64) -> GoodNewsScore {
     let mut pos: Vec<String> = Vec::new();
     let mut neg: Vec<String> = Vec::new();
     for (i, w) in ws.iter().enumerate() {
-        let is_pos = matches_list(w, POSITIVE);
-        let is_neg = matches_list(w, NEGATIVE);
+        let is_pos = matches_list(w, POSITIVE, &POSITIVE_STEMS);
+        let is_neg = matches_list(w, NEGATIVE, &NEGATIVE_STEMS);
         if !is_pos && !is_neg {
             continue;
         }

@@ -107,6 +107,7 @@ const SPEECH_VERBS: &[&str] = &[
     "promised",
     "boasted",
     "chanted",
+    "reports",
     "saying",
     "telling",
     "explaining",
@@ -903,8 +904,16 @@ fn np_after(rest: &str) -> Option<Speaker> {
             break;
         }
         if l == "at" {
+            // "analysts at Brightwater Bank" is one speaker; in "Michael Gordon at The Times"
+            // the name is the speaker and the rest is the affiliation.
+            let so_far = taken
+                .first()
+                .zip(taken.last())
+                .map(|(f, l)| &rest[f.start..l.core_end])
+                .unwrap_or("");
             match toks.get(i + 1) {
-                Some(n) if capitalized(&n.core) && !taken.is_empty() => {}
+                Some(n)
+                    if capitalized(&n.core) && !taken.is_empty() && !looks_like_name(so_far) => {}
                 _ => break,
             }
         }
@@ -1129,9 +1138,9 @@ fn attribution_before(before: &str) -> Option<Speaker> {
 fn person_mentions(par: &str, spans: &[Span]) -> Vec<(usize, String)> {
     let toks = tokens(par);
     let inside = |t: &Tok| {
-        spans
-            .iter()
-            .any(|s| t.start >= s.inner_start && t.start < s.inner_end)
+        // Spans are sorted and disjoint: look at the last one starting before the token.
+        let k = spans.partition_point(|s| s.inner_start <= t.start);
+        k > 0 && t.start < spans[k - 1].inner_end
     };
     let mut out = Vec::new();
     let mut run: Vec<&Tok> = Vec::new();
@@ -1282,6 +1291,19 @@ pub fn extract_quotes(text: &str) -> Vec<ExtractedQuote> {
         for (off, name) in person_mentions(par, &spans) {
             mentions.push((base + off, name));
         }
+        // Whether the paragraph is nothing but quotations (a continued quote).
+        let outside_only_punct = {
+            let mut last = 0;
+            let mut alnum = false;
+            for sp in &spans {
+                alnum |= par[last..sp.open].chars().any(|c| c.is_alphanumeric());
+                last = sp.close_end;
+            }
+            alnum
+                || par[last.min(par.len())..]
+                    .chars()
+                    .any(|c| c.is_alphanumeric())
+        } == false;
         // Direct quotes.
         let mut prev_end = 0usize;
         for (k, s) in spans.iter().enumerate() {
@@ -1314,16 +1336,6 @@ pub fn extract_quotes(text: &str) -> Vec<ExtractedQuote> {
                     let between_clean = before.trim().is_empty() || {
                         // Only the previous quote's attribution sits between the two quotes.
                         k > 0 && split_sentences(before.trim()).len() <= 1
-                    };
-                    let outside_only_punct = {
-                        let mut outside = String::new();
-                        let mut last = 0;
-                        for sp in &spans {
-                            outside.push_str(&par[last..sp.open]);
-                            last = sp.close_end;
-                        }
-                        outside.push_str(&par[last.min(par.len())..]);
-                        !outside.chars().any(|c| c.is_alphanumeric())
                     };
                     if k > 0 && between_clean {
                         RawSpeaker::SameAsPrevSpan
@@ -1528,7 +1540,16 @@ fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote
     // Resolved speakers so far: (pos, name, class).
     let mut events: Vec<(usize, String, SpeakerClass)> = Vec::new();
     let mut out: Vec<(Raw, Option<(String, String, Option<String>)>)> = Vec::new();
-    let full_names: Vec<String> = mentions.iter().map(|(_, n)| n.clone()).collect();
+    let mut mentions = mentions;
+    mentions.sort_by_key(|m| m.0);
+    // Distinct names known in the article (mentions, then resolved speakers).
+    let mut known: Vec<String> = Vec::new();
+    let mut known_set: std::collections::HashSet<String> = std::collections::HashSet::new();
+    for (_, n) in &mentions {
+        if known_set.insert(n.clone()) {
+            known.push(n.clone());
+        }
+    }
     for r in raws {
         let resolved: Option<(String, String, Option<String>)> = match &r.speaker {
             RawSpeaker::Np(sp) => {
@@ -1539,16 +1560,16 @@ fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote
                         "it" => &[SpeakerClass::Org],
                         _ => &[SpeakerClass::Group, SpeakerClass::Org],
                     };
-                    let mut best: Option<(usize, String)> = None;
-                    for (p, n, c) in &events {
-                        if *p < r.pos && want.contains(c) && best.as_ref().is_none_or(|b| *p >= b.0)
-                        {
-                            best = Some((*p, n.clone()));
-                        }
-                    }
+                    // Events are in text order: the nearest preceding match is the last one.
+                    let mut best: Option<(usize, String)> = events
+                        .iter()
+                        .rev()
+                        .find(|(p, _, c)| *p < r.pos && want.contains(c))
+                        .map(|(p, n, _)| (*p, n.clone()));
                     if want.contains(&SpeakerClass::Person) {
-                        for (p, n) in &mentions {
-                            if *p < r.pos && best.as_ref().is_none_or(|b| *p > b.0) {
+                        let k = mentions.partition_point(|m| m.0 < r.pos);
+                        if let Some((p, n)) = k.checked_sub(1).map(|i| &mentions[i]) {
+                            if best.as_ref().is_none_or(|b| *p > b.0) {
                                 best = Some((*p, n.clone()));
                             }
                         }
@@ -1556,20 +1577,14 @@ fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote
                     if best.is_none() && l == "they" {
                         best = events
                             .iter()
-                            .filter(|e| e.0 < r.pos)
-                            .last()
+                            .rev()
+                            .find(|e| e.0 < r.pos)
                             .map(|e| (e.0, e.1.clone()));
                     }
-                    best.map(|(_, n)| {
-                        (
-                            canonical(&n, &events, &full_names),
-                            sp.name.clone(),
-                            sp.role.clone(),
-                        )
-                    })
+                    best.map(|(_, n)| (canonical(&n, &known), sp.name.clone(), sp.role.clone()))
                 } else {
                     Some((
-                        canonical(&sp.name, &events, &full_names),
+                        canonical(&sp.name, &known),
                         sp.name.clone(),
                         sp.role.clone(),
                     ))
@@ -1588,6 +1603,9 @@ fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote
             RawSpeaker::SameAsNextParagraph => None,
         };
         if let Some((name, _, _)) = &resolved {
+            if known_set.insert(name.clone()) {
+                known.push(name.clone());
+            }
             events.push((r.pos, name.clone(), classify_speaker(name)));
         }
         out.push((r, resolved));
@@ -1631,7 +1649,7 @@ fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote
 
 /// Expand a surname or partial name to the fullest form in the article ("Ruiz" → "Prime
 /// Minister Ana Ruiz").
-fn canonical(name: &str, events: &[(usize, String, SpeakerClass)], mentions: &[String]) -> String {
+fn canonical(name: &str, known: &[String]) -> String {
     if !looks_like_name(name) && !name.split_whitespace().last().is_some_and(capitalized) {
         return name.to_string();
     }
@@ -1640,10 +1658,7 @@ fn canonical(name: &str, events: &[(usize, String, SpeakerClass)], mentions: &[S
         return name.to_string();
     }
     let mut best: Option<&str> = None;
-    let candidates = mentions
-        .iter()
-        .map(|s| s.as_str())
-        .chain(events.iter().map(|e| e.1.as_str()));
+    let candidates = known.iter().map(|s| s.as_str());
     let mut distinct: Vec<&str> = Vec::new();
     for c in candidates {
         let cw: Vec<&str> = c.split_whitespace().collect();

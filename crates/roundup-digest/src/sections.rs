@@ -4,6 +4,26 @@
 use crate::text::{stem, truncate_chars, words};
 use crate::types::{SectionScore, StoryArticle};
 use roundup_model::Section;
+use std::sync::OnceLock;
+
+/// The lexicon with stemmed keywords, built once.
+fn stemmed_lexicon() -> &'static Vec<(Section, Vec<(Vec<String>, f64)>)> {
+    static CELL: OnceLock<Vec<(Section, Vec<(Vec<String>, f64)>)>> = OnceLock::new();
+    CELL.get_or_init(|| {
+        LEXICON
+            .iter()
+            .map(|(s, entries)| {
+                (
+                    *s,
+                    entries
+                        .iter()
+                        .map(|(kw, w)| (kw.split_whitespace().map(stem).collect(), *w))
+                        .collect(),
+                )
+            })
+            .collect()
+    })
+}
 
 /// Evidence weight of one matching feed category (per article).
 const W_CATEGORY: f64 = 6.0;
@@ -364,16 +384,15 @@ pub fn lexicon_scores(text: &str) -> [f64; 10] {
     if ws.is_empty() {
         return out;
     }
-    for (section, entries) in LEXICON {
+    for (section, entries) in stemmed_lexicon() {
         let mut hits = 0.0;
-        for (kw, w) in entries.iter() {
-            let kws: Vec<String> = kw.split_whitespace().map(stem).collect();
+        for (kws, w) in entries {
             if kws.is_empty() {
                 continue;
             }
             let n = ws
                 .windows(kws.len())
-                .filter(|win| win.iter().zip(&kws).all(|(a, b)| a == b))
+                .filter(|win| win.iter().zip(kws).all(|(a, b)| a == b))
                 .count();
             hits += n as f64 * w;
         }
