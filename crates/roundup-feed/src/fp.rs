@@ -193,6 +193,7 @@ struct Handler {
     psc_flag: bool,
     ingeometry: u8,
     root: Option<String>,
+    utf8_doc: bool,
 }
 
 enum Ctx {
@@ -377,7 +378,7 @@ impl Handler {
         if htmlish && CAN_CONTAIN_MARKUP.contains(&element.as_str()) {
             output = html::sanitize(&output, &self.baseuri, true, true);
         }
-        // Windows-1252 mis-decodes are fixed by the decoder; nothing to do here.
+        output = fix_mojibake(&output, self.utf8_doc);
         if matches!(element.as_str(), "category" | "tags" | "itunes_keywords") {
             return Some(output);
         }
@@ -400,7 +401,16 @@ impl Handler {
             } else if element == "link" {
                 if !inimage {
                     let fixed = fix_amp_query(&output.replace("&amp;", "&"));
-                    entry.insert("link".into(), s(&fixed));
+                    let rel_alt = entry
+                        .get("links")
+                        .and_then(|l| l.as_array())
+                        .and_then(|a| a.last())
+                        .and_then(|l| l.get("rel"))
+                        .and_then(Value::as_str)
+                        == Some("alternate");
+                    if (rel_alt && !link_from_alternate(entry)) || !entry.contains_key("link") {
+                        entry.insert("link".into(), s(&fixed));
+                    }
                     if !fixed.is_empty() {
                         if let Some(Value::Object(l)) = entry
                             .get_mut("links")
@@ -708,6 +718,7 @@ impl Handler {
                 self.push("category", true);
             }
             "dc_subject" => self.push("category", true),
+            "tags" => self.push("tags", true),
             "media_category" => {
                 let term = attr(&a, "term").map(str::to_string);
                 let scheme = Some(
@@ -759,7 +770,7 @@ impl Handler {
                     }
                 }
                 if has_href {
-                    if is_alt_html && !ctx.contains_key("link") {
+                    if is_alt_html && !link_from_alternate(ctx) {
                         ctx.insert("link".into(), s(&href.unwrap_or_default()));
                     }
                 } else {
@@ -1056,9 +1067,27 @@ impl Handler {
                 self.intextinput = false;
             }
             "author" | "managingeditor" | "dc_author" | "dc_creator" | "itunes_author" => {
-                self.pop("author", true);
+                let v = self.pop("author", true);
                 self.inauthor = false;
                 self.sync_author_detail("author");
+                if let Some(v) = v.filter(|v| !v.is_empty()) {
+                    let (name, email) = split_author(&v);
+                    let ctx = self.ctx();
+                    if let Some(Value::Object(last)) = ctx
+                        .get_mut("authors")
+                        .and_then(|a| a.as_array_mut())
+                        .and_then(|a| a.last_mut())
+                    {
+                        if last.is_empty() {
+                            if !name.is_empty() {
+                                last.insert("name".into(), s(&name));
+                            }
+                            if let Some(e) = email {
+                                last.insert("email".into(), s(&e));
+                            }
+                        }
+                    }
+                }
             }
             "contributor" => {
                 self.pop("contributor", true);
@@ -1186,9 +1215,20 @@ impl Handler {
                 }
             }
             "title" | "dc_title" | "media_title" => {
+                let saved = self.title_depth;
                 let v = self.pop_content("title");
                 if v.is_some_and(|v| !v.is_empty()) {
                     self.title_depth = self.depth;
+                }
+                if name == "media_title" {
+                    self.title_depth = saved;
+                }
+            }
+            "tags" => {
+                if let Some(v) = self.pop("tags", true) {
+                    for t in v.split(',').map(str::trim).filter(|t| !t.is_empty()) {
+                        self.add_tag(Some(t.to_string()), None, None);
+                    }
                 }
             }
             "description" | "dc_description" | "media_description" | "abstract" => {
@@ -1680,6 +1720,65 @@ fn fix_amp_query(s: &str) -> String {
     out
 }
 
+/// UTF-8 that was mis-read as Latin-1 and re-encoded is decoded once more; C1 control
+/// characters are read as the Windows-1252 characters they almost always are.
+fn fix_mojibake(s: &str, utf8_doc: bool) -> String {
+    if !s.chars().any(|c| ('\u{80}'..='\u{ff}').contains(&c)) {
+        return s.to_string();
+    }
+    let mut out = s.to_string();
+    if utf8_doc && s.chars().all(|c| (c as u32) <= 0xff) {
+        let bytes: Vec<u8> = s.chars().map(|c| c as u32 as u8).collect();
+        if let Ok(t) = String::from_utf8(bytes) {
+            out = t;
+        }
+    }
+    if out.chars().any(|c| ('\u{80}'..='\u{9f}').contains(&c)) {
+        out = out
+            .chars()
+            .map(|c| html::cp1252_char(c as u32).unwrap_or(c))
+            .collect();
+    }
+    out
+}
+
+/// Whether the context's `link` is the href of one of its alternate links.
+fn link_from_alternate(ctx: &Map<String, Value>) -> bool {
+    let Some(link) = ctx.get("link").and_then(Value::as_str) else {
+        return false;
+    };
+    ctx.get("links")
+        .and_then(Value::as_array)
+        .is_some_and(|ls| {
+            ls.iter().any(|l| {
+                l.get("rel").and_then(Value::as_str) == Some("alternate")
+                    && l.get("href").and_then(Value::as_str) == Some(link)
+            })
+        })
+}
+
+/// Splits "Name (email)" / "email (Name)" / "Name <email>" into name and email.
+fn split_author(author: &str) -> (String, Option<String>) {
+    match find_email(author) {
+        Some(e) => {
+            let mut a = author
+                .replace(&e, "")
+                .replace("()", "")
+                .replace("<>", "")
+                .replace("&lt;&gt;", "");
+            a = a.trim().to_string();
+            if a.starts_with('(') {
+                a.remove(0);
+            }
+            if a.ends_with(')') {
+                a.pop();
+            }
+            (a.trim().to_string(), Some(e))
+        }
+        None => (author.trim().to_string(), None),
+    }
+}
+
 fn find_email(s: &str) -> Option<String> {
     // local@domain.tld with a simple scan
     let at = s.find('@')?;
@@ -1794,11 +1893,12 @@ fn geo_box(v: &str) -> Option<Value> {
 }
 
 /// Parses decoded XML text into the normalized result.
-pub(crate) fn parse_xml(text: &str, initial_version: &str, base: &str) -> FpResult {
+pub(crate) fn parse_xml(text: &str, initial_version: &str, base: &str, utf8_doc: bool) -> FpResult {
     let mut h = Handler {
         title_depth: -1,
         version: initial_version.to_string(),
         baseuri: base.to_string(),
+        utf8_doc,
         ..Default::default()
     };
     let err = xml::parse(text, &mut h);

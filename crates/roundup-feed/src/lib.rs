@@ -198,7 +198,7 @@ fn parse_inner(bytes: &[u8], opts: &ParseOptions) -> (ParsedFeed, Option<FeedErr
     } else {
         ""
     };
-    let r = fp::parse_xml(text, initial_version, &base);
+    let r = fp::parse_xml(text, initial_version, &base, decoded.encoding == "utf-8");
     out.version = r.version;
     out.feed = r.feed;
     out.items = r.entries;
@@ -226,7 +226,11 @@ fn parse_inner(bytes: &[u8], opts: &ParseOptions) -> (ParsedFeed, Option<FeedErr
 
 fn netscape_doctype(text: &str) -> bool {
     let head_end = text.find(|c: char| c == '<').map_or(0, |i| i);
-    let head = &text[head_end..text.len().min(head_end + 4096)];
+    let mut end = text.len().min(head_end + 4096);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    let head = &text[head_end..end];
     match head.find("<!DOCTYPE").or_else(|| head.find("<!doctype")) {
         Some(i) => {
             let d = &head[i..];

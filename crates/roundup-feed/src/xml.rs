@@ -136,7 +136,9 @@ impl<'a> Parser<'a> {
                             self.pos = bytes.len();
                         }
                     }
-                } else if rest.len() >= 9 && rest[..9].eq_ignore_ascii_case("<!DOCTYPE") {
+                } else if rest.as_bytes().len() >= 9
+                    && rest.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE")
+                {
                     self.doctype();
                 } else if rest.starts_with("<!") {
                     self.error("unexpected markup declaration");
