@@ -160,10 +160,17 @@ impl ParsedFeed {
         } else {
             cleaner.url_relative(ammonia::UrlRelative::PassThrough);
         }
+        let feed_authors = names_of(&self.feed);
         self.items
             .iter()
             .enumerate()
-            .map(|(i, e)| convert(e, i, base.as_ref(), &cleaner))
+            .map(|(i, e)| {
+                let mut fe = convert(e, i, base.as_ref(), &cleaner);
+                if fe.authors.is_empty() {
+                    fe.authors = feed_authors.clone();
+                }
+                fe
+            })
             .collect()
     }
 }
@@ -232,31 +239,7 @@ fn convert(
     } else {
         summary
     };
-    let mut authors: Vec<String> = e
-        .get("authors")
-        .and_then(Value::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|x| {
-                    x.get("name")
-                        .and_then(Value::as_str)
-                        .or_else(|| x.get("email").and_then(Value::as_str))
-                })
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default();
-    if authors.is_empty() {
-        if let Some(a) = e
-            .get("author_detail")
-            .and_then(|d| d.get("name"))
-            .and_then(Value::as_str)
-            .or_else(|| get_str(e, "author"))
-        {
-            authors.push(a.to_string());
-        }
-    }
-    authors.retain(|a| !a.trim().is_empty());
+    let authors = names_of(e);
     let categories: Vec<String> = e
         .get("tags")
         .and_then(Value::as_array)
@@ -288,6 +271,37 @@ fn convert(
         image: image_of(e).map(|i| resolve(base, &i)),
         position: position as u32,
     }
+}
+
+/// Author names of an entry or feed.
+fn names_of(e: &Map<String, Value>) -> Vec<String> {
+    let mut authors: Vec<String> = e
+        .get("authors")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|x| {
+                    x.get("name")
+                        .and_then(Value::as_str)
+                        .or_else(|| x.get("email").and_then(Value::as_str))
+                })
+                .map(|s| s.trim().to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    authors.retain(|a| !a.is_empty());
+    if authors.is_empty() {
+        if let Some(a) = e
+            .get("author_detail")
+            .and_then(|d| d.get("name"))
+            .and_then(Value::as_str)
+            .or_else(|| get_str(e, "author"))
+        {
+            authors.push(a.trim().to_string());
+        }
+    }
+    authors.retain(|a| !a.is_empty());
+    authors
 }
 
 fn image_of(e: &Map<String, Value>) -> Option<String> {

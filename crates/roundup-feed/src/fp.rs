@@ -926,7 +926,7 @@ impl Handler {
                 {
                     arr.push(Value::Object(a));
                 }
-                self.push("url", true);
+                self.push("url", false);
             }
             "media_player" => {
                 self.push("media_player", false);

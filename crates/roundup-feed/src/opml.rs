@@ -368,13 +368,16 @@ mod tests {
         let back = parse_opml(xml.as_bytes()).unwrap();
         assert_eq!(back.title.as_deref(), Some("Out & about"));
         assert_eq!(back.feeds.len(), 3);
-        assert_eq!(back.feeds[1].title, "A \"quoted\" <tag> & more");
-        assert_eq!(back.feeds[0].folders, ["News", "World"]);
-        assert_eq!(back.feeds[0].lean, Some(Lean::CenterLeft));
+        let by_url = |u: &str| back.feeds.iter().find(|f| f.xml_url == u).unwrap();
         assert_eq!(
-            back.feeds[0].attributes.get("custom").map(String::as_str),
-            Some("x")
+            by_url("https://tech.example/rss").title,
+            "A \"quoted\" <tag> & more"
         );
+        let g = by_url("https://gazette.example/feed");
+        assert_eq!(g.folders, ["News", "World"]);
+        assert_eq!(g.lean, Some(Lean::CenterLeft));
+        assert_eq!(g.attributes.get("custom").map(String::as_str), Some("x"));
+        assert!(by_url("https://loose.example/atom.xml").folders.is_empty());
     }
 
     #[test]

@@ -635,7 +635,7 @@ mod tests {
             &mut r,
         );
         assert_eq!(err, None);
-        assert_eq!(r.0, ["<a|u", "<b|v", "&", "E", "A", ">", "<x>", ">"]);
+        assert_eq!(r.0, ["<a|u", "<b|v", "&EA", ">", "<x>", ">"]);
     }
 
     #[test]
