@@ -38,7 +38,18 @@
 //!   reveal the label); `text` is the body as paragraphs separated by blank lines, exactly what the
 //!   article page shows as its body.
 //!
+//! * [`serve::spawn`] (feature `serve`, default) — binds a loopback port and serves the site in a
+//!   background tokio task; [`serve::router`] gives the axum router to mount yourself.
+//!
 //! Output is deterministic: the same base URL always gives byte-identical files.
+//!
+//! # The data
+//!
+//! `data/outlets.toml` lists the outlets; `data/stories/*.toml` hold the stories, each with its
+//! articles (original text, or a wire copy described as edits of the wire's text). The schema is
+//! described in `data/README.md`. Loading checks the data (unknown outlets, duplicate URLs, edits
+//! that match nothing) and the tests check its shape, so editing a file and running
+//! `cargo test -p roundup-sample` is enough.
 
 use chrono::{DateTime, Utc};
 use roundup_model::{Lean, Section};
@@ -48,6 +59,8 @@ use std::sync::OnceLock;
 
 mod data;
 mod render;
+#[cfg(feature = "serve")]
+pub mod serve;
 
 pub use render::escape;
 

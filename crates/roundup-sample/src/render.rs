@@ -405,7 +405,7 @@ fn microdata_page(o: &SampleOutlet, a: &SampleArticle, w: &World, base: &str) ->
         o.slug,
         fnv(&a.id) % 10_000,
         escape(&o.name),
-        escape(&a.section.title().to_string())
+        escape(a.section.title())
     );
     let updated = match a.updated {
         Some(u) => format!(
@@ -576,7 +576,7 @@ fn atom(o: &SampleOutlet, w: &World, base: &str) -> String {
         escape(&format!("{base}{}", o.homepage_path)),
         escape(&o.name)
     );
-    let html_summary = fnv(&o.slug) % 2 == 0;
+    let html_summary = fnv(&o.slug) & 1 == 0;
     for a in items {
         let _ = write!(
             s,
