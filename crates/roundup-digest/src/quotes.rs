@@ -106,6 +106,8 @@ const SPEECH_VERBS: &[&str] = &[
     "vowed",
     "promised",
     "boasted",
+    "called",
+    "described",
     "chanted",
     "reports",
     "saying",
@@ -800,6 +802,41 @@ fn swap_if_name_in_apposition(sp: Speaker) -> Speaker {
             };
         }
     }
+    split_descriptor(sp)
+}
+
+/// "the singer Nico Vale" → speaker "Nico Vale", role "the singer" (a determiner, a
+/// lower-case descriptor, then a proper name; not "the chief economist of Harbor Bank").
+fn split_descriptor(sp: Speaker) -> Speaker {
+    let ws: Vec<&str> = sp.name.split_whitespace().collect();
+    if ws.len() < 4 || !["the", "a", "an"].contains(&lc(ws[0]).as_str()) {
+        return sp;
+    }
+    // The first capitalized word after the determiner (which may itself be "The").
+    let Some(k) = ws
+        .iter()
+        .skip(1)
+        .position(|w| capitalized(w))
+        .map(|k| k + 1)
+    else {
+        return sp;
+    };
+    let tail = ws[k..].join(" ");
+    let before = lc(ws[k - 1]);
+    let descriptor_ok = k >= 2
+        && ws[1..k].iter().all(|w| !capitalized(w))
+        && !["of", "for", "at", "in", "from", "with", "to", "by", "on"].contains(&before.as_str());
+    let tail_ok = ws.len() - k >= 2
+        && looks_like_name(&tail)
+        && !tail
+            .split_whitespace()
+            .any(|w| NON_PERSON.contains(&lc(w).as_str()));
+    if descriptor_ok && tail_ok {
+        return Speaker {
+            name: tail,
+            role: Some(sp.role.clone().unwrap_or_else(|| ws[..k].join(" "))),
+        };
+    }
     sp
 }
 
@@ -854,6 +891,17 @@ fn np_before_verb(pre: &str) -> Option<Speaker> {
             return None;
         }
         seg = ws[..k].join(" ");
+    }
+    // A subordinate clause ends before the subject ("Shares fell after the company said").
+    let ws: Vec<&str> = seg.split_whitespace().collect();
+    if let Some(k) = ws.iter().rposition(|w| {
+        [
+            "after", "before", "when", "while", "because", "since", "until", "although", "though",
+            "if", "once", "as",
+        ]
+        .contains(&w.as_ref())
+    }) {
+        seg = ws[k + 1..].join(" ");
     }
     // A time phrase inside ("On Monday Ruiz", "Hours later he") ends the preceding phrase.
     let ws: Vec<&str> = seg.split_whitespace().collect();
@@ -1459,7 +1507,7 @@ fn indirect(sent: &str) -> Option<(Speaker, String, usize)> {
         if let Some(sp) = np_after(&sent[c + 7..]) {
             let tail_words = sent[c + 7..].split_whitespace().count();
             let content = trim_content(&sent[..c]);
-            if tail_words <= 8 && content.split_whitespace().count() >= 4 {
+            if tail_words <= 8 && content.split_whitespace().count() >= 3 {
                 return Some((sp, content, c + 2));
             }
         }
@@ -1476,12 +1524,32 @@ fn indirect(sent: &str) -> Option<(Speaker, String, usize)> {
     let sp = np_before_verb(&sent[..toks[v].start])?;
     // The subject must start the sentence (after an optional introductory phrase and comma).
     let pre = &sent[..toks[v].start];
-    let subject_start = pre.rfind(',').map(|c| c + 1).unwrap_or(0);
-    if !pre[subject_start..]
-        .trim()
-        .starts_with(sp.name.split_whitespace().next().unwrap_or(""))
-        && sp.role.is_none()
-    {
+    // Before the subject there may only be an introductory phrase ending in a comma
+    // ("In an interview, …"); "The striker, who joined in January, said …" is fine too.
+    // A descriptor split off the name ("the author Lise Marten") starts the subject.
+    let first_word = sp.name.split_whitespace().next().unwrap_or("");
+    let start = match (
+        pre.find(first_word),
+        sp.role.as_deref().and_then(|r| pre.find(r)),
+    ) {
+        (Some(n), Some(r)) if r < n => Some(r),
+        (n, _) => n,
+    };
+    let subject_ok = match start {
+        Some(i) => {
+            let prefix = pre[..i].trim();
+            let last = prefix.rsplit(' ').next().map(lc).unwrap_or_default();
+            prefix.is_empty()
+                || prefix.ends_with(',')
+                || [
+                    "after", "before", "when", "while", "because", "since", "until", "although",
+                    "though", "once", "as",
+                ]
+                .contains(&last.as_str())
+        }
+        None => false,
+    };
+    if !subject_ok {
         return None;
     }
     let after_verb = &sent[toks[v].end..];

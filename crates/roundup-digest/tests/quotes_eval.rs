@@ -53,16 +53,19 @@ fn text_matches(kind: QuoteKind, gold: &str, pred: &str) -> bool {
     }
 }
 
-#[test]
-fn quote_speaker_precision_recall() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/quotes.jsonl");
-    let data = std::fs::read_to_string(path).expect("testdata/quotes.jsonl");
+/// Precision and recall over all pairs of a labelled file; prints per-kind figures and misses.
+fn evaluate(path: &str, min_items: usize) -> (f64, f64) {
+    let data = std::fs::read_to_string(path).expect("labelled quotes file");
     let items: Vec<Item> = data
         .lines()
         .filter(|l| !l.trim().is_empty())
         .map(|l| serde_json::from_str(l).expect("valid jsonl line"))
         .collect();
-    assert!(items.len() >= 60, "test set has {} items", items.len());
+    assert!(
+        items.len() >= min_items,
+        "test set has {} items",
+        items.len()
+    );
     // Counters per kind: (gold, predicted, matched).
     let mut counts = [(0usize, 0usize, 0usize); 2];
     let idx = |k: QuoteKind| if k == QuoteKind::Direct { 0 } else { 1 };
@@ -116,7 +119,11 @@ fn quote_speaker_precision_recall() {
     let (dp, dr) = pr(counts[0]);
     let (ip, ir) = pr(counts[1]);
     let (p, r) = pr(total);
-    println!("quotes eval: {} items, {} gold pairs", items.len(), total.0);
+    println!(
+        "quotes eval {path}: {} items, {} gold pairs",
+        items.len(),
+        total.0
+    );
     println!(
         "direct:   precision {dp:.3} recall {dr:.3} (gold {}, predicted {}, matched {})",
         counts[0].0, counts[0].1, counts[0].2
@@ -126,6 +133,51 @@ fn quote_speaker_precision_recall() {
         counts[1].0, counts[1].1, counts[1].2
     );
     println!("all:      precision {p:.3} recall {r:.3}");
+    (p, r)
+}
+
+/// The development set (forms listed in the brief; the extractor was tuned on it).
+#[test]
+fn quote_speaker_precision_recall() {
+    let (p, r) = evaluate(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/quotes.jsonl"),
+        60,
+    );
     assert!(p >= 0.9, "precision {p:.3} < 0.9");
     assert!(r >= 0.9, "recall {r:.3} < 0.9");
 }
+
+/// A second set written after the extractor, in another style. Its first run (before any fix)
+/// measured P 0.905 / R 0.864; a few general fixes were then made from its misses, so it is
+/// no longer independent. The floor sits a little under the current value.
+#[test]
+fn quote_speaker_precision_recall_heldout() {
+    let (p, r) = evaluate(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/quotes-heldout.jsonl"),
+        40,
+    );
+    assert!(
+        p >= HELDOUT_FLOOR,
+        "held-out precision {p:.3} < {HELDOUT_FLOOR}"
+    );
+    assert!(
+        r >= HELDOUT_FLOOR,
+        "held-out recall {r:.3} < {HELDOUT_FLOOR}"
+    );
+}
+
+const HELDOUT_FLOOR: f64 = 0.85;
+
+/// A third set, written last and measured once without any change to the extractor after it:
+/// the least biased figure. Floor a little under the first measurement.
+#[test]
+fn quote_speaker_precision_recall_blind() {
+    let (p, r) = evaluate(
+        concat!(env!("CARGO_MANIFEST_DIR"), "/testdata/quotes-blind.jsonl"),
+        20,
+    );
+    assert!(p >= BLIND_FLOOR, "blind precision {p:.3} < {BLIND_FLOOR}");
+    assert!(r >= BLIND_FLOOR, "blind recall {r:.3} < {BLIND_FLOOR}");
+}
+
+const BLIND_FLOOR: f64 = 0.85;
