@@ -194,6 +194,7 @@ struct Handler {
     ingeometry: u8,
     root: Option<String>,
     utf8_doc: bool,
+    svg_ok: u32,
 }
 
 enum Ctx {
@@ -376,7 +377,8 @@ impl Handler {
             Some("text/html") | Some("application/xhtml+xml")
         );
         if htmlish && CAN_CONTAIN_MARKUP.contains(&element.as_str()) {
-            output = html::sanitize(&output, &self.baseuri, true, true);
+            let html_type = self.ctype().is_some_and(|t| t.ends_with("html"));
+            output = html::sanitize_typed(&output, &self.baseuri, true, true, html_type);
         }
         output = fix_mojibake(&output, self.utf8_doc);
         if matches!(element.as_str(), "category" | "tags" | "itunes_keywords") {
@@ -1529,6 +1531,14 @@ impl Sink for Handler {
             format!("{}:{}", prefix.to_lowercase(), local)
         };
         let mut a = Map::new();
+        let mut ser: Vec<(String, String)> = Vec::new();
+        let local_l = t.local.to_lowercase();
+        if local_l == "math" && t.ns == Some("http://www.w3.org/1998/Math/MathML")
+            || local_l == "svg" && t.ns == Some("http://www.w3.org/2000/svg")
+        {
+            a.insert("xmlns".into(), s(t.ns.unwrap_or("")));
+            ser.push(("xmlns".into(), t.ns.unwrap_or("").to_string()));
+        }
         for at in t.attrs {
             let key = match at.ns.as_deref().map(norm_ns).and_then(|n| known_prefix(&n)) {
                 Some(p) if !p.is_empty() => format!("{p}:{}", at.local),
@@ -1536,18 +1546,15 @@ impl Sink for Handler {
             };
             a.insert(key.to_lowercase(), s(&at.value));
             a.insert(at.local.to_lowercase(), s(&at.value));
+            ser.push((key.to_lowercase(), at.value.clone()));
         }
         for (p, u) in t.decls {
             if u == "http://www.w3.org/1999/xlink" && !p.is_empty() {
                 a.insert(format!("xmlns:{p}"), s(u));
+                ser.push((format!("xmlns:{p}"), u.clone()));
             }
         }
-        if tag == "math" && t.ns == Some("http://www.w3.org/1998/Math/MathML")
-            || tag == "svg" && t.ns == Some("http://www.w3.org/2000/svg")
-        {
-            a.insert("xmlns".into(), s(t.ns.unwrap_or("")));
-        }
-        self.unknown_starttag(&tag, t.qname, a);
+        self.unknown_starttag(&tag, &ser, a);
     }
 
     fn end(&mut self) {
@@ -1561,7 +1568,7 @@ impl Sink for Handler {
 }
 
 impl Handler {
-    fn unknown_starttag(&mut self, tag: &str, _qname: &str, a: Map<String, Value>) {
+    fn unknown_starttag(&mut self, tag: &str, ser: &[(String, String)], a: Map<String, Value>) {
         self.depth += 1;
         if self.root.is_none() {
             self.root = Some(tag.to_string());
@@ -1609,11 +1616,7 @@ impl Handler {
         if self.incontent > 0 && self.ctype() == Some("application/xhtml+xml") {
             let local = tag.rsplit(':').next().unwrap_or(tag);
             let mut out = format!("<{local}");
-            for (k, v) in &a {
-                if k.contains(':') && k != "xml:lang" && !k.starts_with("xmlns:") {
-                    continue;
-                }
-                let v = v.as_str().unwrap_or("");
+            for (k, v) in ser {
                 out.push_str(&format!(
                     " {k}=\"{}\"",
                     v.replace('&', "&amp;")
@@ -1621,6 +1624,9 @@ impl Handler {
                         .replace('>', "&gt;")
                         .replace('"', "&quot;")
                 ));
+            }
+            if local == "svg" {
+                self.svg_ok += 1;
             }
             out.push('>');
             self.handle_data(&out, false);
@@ -1630,7 +1636,21 @@ impl Handler {
     }
 
     fn unknown_endtag(&mut self, tag: &str) {
-        self.end_element(tag);
+        let local = tag.rsplit(':').next().unwrap_or(tag);
+        if local == "svg" && self.svg_ok > 0 {
+            self.svg_ok -= 1;
+        }
+        if self.svg_ok > 0 {
+            let (p, l) = tag.split_once(':').unwrap_or(("", tag));
+            let name = if p.is_empty() {
+                l.to_string()
+            } else {
+                format!("{p}_{l}")
+            };
+            self.pop(&name, true);
+        } else {
+            self.end_element(tag);
+        }
         if self.incontent > 0 && !self.ctype().unwrap_or("xml").ends_with("xml") {
             if tag == "xhtml:div" || tag == "div" {
                 self.pop_scopes();

@@ -61,22 +61,30 @@ impl<'a> Iterator for Tokenizer<'a> {
             b'<' => {
                 let rest = &s[start..];
                 if rest.starts_with("<!--") {
-                    let end = rest[4..].find("-->").map(|i| start + 4 + i);
-                    if let Some(e) = end {
+                    if let Some(i) = rest[4..].find("-->") {
+                        let e = start + 4 + i;
                         self.pos = e + 3;
                         return Some(Tok::Comment(&s[start + 4..e]));
                     }
-                    self.pos = start + 1;
-                    return Some(Tok::Text(&s[start..start + 1]));
+                    // unterminated comment: swallow up to the next '>' (or everything)
+                    self.pos = rest.find('>').map_or(b.len(), |i| start + i + 1);
+                    return Some(Tok::Other(&s[start..self.pos]));
                 }
                 if rest.starts_with("<!") || rest.starts_with("<?") {
                     if let Some(i) = rest.find('>') {
                         self.pos = start + i + 1;
                         return Some(Tok::Other(&s[start..start + i + 1]));
                     }
+                    // an unterminated declaration: kept as text when it is just a
+                    // name cut off by the end of input, escaped otherwise
+                    if rest[2..].chars().all(|c| c.is_ascii_alphanumeric()) {
+                        self.pos = b.len();
+                        return Some(Tok::Text(rest));
+                    }
                     self.pos = start + 1;
-                    return Some(Tok::Text(&s[start..start + 1]));
+                    return Some(Tok::Text("&lt;"));
                 }
+
                 let (is_end, name_start) = if rest.starts_with("</") {
                     (true, start + 2)
                 } else {
@@ -500,6 +508,339 @@ const RELATIVE_URIS: &[(&str, &str)] = &[
     ("video", "src"),
 ];
 
+const SVG_NS: &str = "http://www.w3.org/2000/svg";
+const MATHML_NS: &str = "http://www.w3.org/1998/Math/MathML";
+
+const MATHML_ELEMENTS: &[&str] = &[
+    "annotation",
+    "annotation-xml",
+    "maction",
+    "maligngroup",
+    "malignmark",
+    "math",
+    "menclose",
+    "merror",
+    "mfenced",
+    "mfrac",
+    "mglyph",
+    "mi",
+    "mlabeledtr",
+    "mlongdiv",
+    "mmultiscripts",
+    "mn",
+    "mo",
+    "mover",
+    "mpadded",
+    "mphantom",
+    "mprescripts",
+    "mroot",
+    "mrow",
+    "ms",
+    "mscarries",
+    "mscarry",
+    "msgroup",
+    "msline",
+    "mspace",
+    "msqrt",
+    "msrow",
+    "mstack",
+    "mstyle",
+    "msub",
+    "msubsup",
+    "msup",
+    "mtable",
+    "mtd",
+    "mtext",
+    "mtr",
+    "munder",
+    "munderover",
+    "none",
+    "semantics",
+];
+
+const MATHML_ATTRIBUTES: &[&str] = &[
+    "accent",
+    "accentunder",
+    "actiontype",
+    "align",
+    "alignmentscope",
+    "altimg",
+    "altimg-height",
+    "altimg-valign",
+    "altimg-width",
+    "alttext",
+    "bevelled",
+    "charalign",
+    "close",
+    "columnalign",
+    "columnlines",
+    "columnspacing",
+    "columnspan",
+    "columnwidth",
+    "crossout",
+    "decimalpoint",
+    "denomalign",
+    "depth",
+    "dir",
+    "display",
+    "displaystyle",
+    "edge",
+    "encoding",
+    "equalcolumns",
+    "equalrows",
+    "fence",
+    "fontstyle",
+    "fontweight",
+    "form",
+    "frame",
+    "framespacing",
+    "groupalign",
+    "height",
+    "href",
+    "id",
+    "indentalign",
+    "indentalignfirst",
+    "indentalignlast",
+    "indentshift",
+    "indentshiftfirst",
+    "indentshiftlast",
+    "indenttarget",
+    "infixlinebreakstyle",
+    "largeop",
+    "length",
+    "linebreak",
+    "linebreakmultchar",
+    "linebreakstyle",
+    "lineleading",
+    "linethickness",
+    "location",
+    "longdivstyle",
+    "lquote",
+    "lspace",
+    "mathbackground",
+    "mathcolor",
+    "mathsize",
+    "mathvariant",
+    "maxsize",
+    "minlabelspacing",
+    "minsize",
+    "movablelimits",
+    "notation",
+    "numalign",
+    "open",
+    "other",
+    "overflow",
+    "position",
+    "rowalign",
+    "rowlines",
+    "rowspacing",
+    "rowspan",
+    "rquote",
+    "rspace",
+    "scriptlevel",
+    "scriptminsize",
+    "scriptsizemultiplier",
+    "selection",
+    "separator",
+    "separators",
+    "shift",
+    "side",
+    "src",
+    "stackalign",
+    "stretchy",
+    "subscriptshift",
+    "superscriptshift",
+    "symmetric",
+    "voffset",
+    "width",
+    "xlink:href",
+    "xlink:show",
+    "xlink:type",
+    "xmlns",
+    "xmlns:xlink",
+];
+
+const SVG_ELEMENTS: &[&str] = &[
+    "a",
+    "animate",
+    "animateColor",
+    "animateMotion",
+    "animateTransform",
+    "circle",
+    "defs",
+    "desc",
+    "ellipse",
+    "font-face",
+    "font-face-name",
+    "font-face-src",
+    "foreignObject",
+    "g",
+    "glyph",
+    "hkern",
+    "line",
+    "linearGradient",
+    "marker",
+    "metadata",
+    "missing-glyph",
+    "mpath",
+    "path",
+    "polygon",
+    "polyline",
+    "radialGradient",
+    "rect",
+    "set",
+    "stop",
+    "svg",
+    "switch",
+    "text",
+    "title",
+    "tspan",
+    "use",
+];
+
+const SVG_ATTRIBUTES: &[&str] = &[
+    "accent-height",
+    "accumulate",
+    "additive",
+    "alphabetic",
+    "arabic-form",
+    "ascent",
+    "attributeName",
+    "attributeType",
+    "baseProfile",
+    "bbox",
+    "begin",
+    "by",
+    "calcMode",
+    "cap-height",
+    "class",
+    "color",
+    "color-rendering",
+    "content",
+    "cx",
+    "cy",
+    "d",
+    "descent",
+    "display",
+    "dur",
+    "dx",
+    "dy",
+    "end",
+    "fill",
+    "fill-opacity",
+    "fill-rule",
+    "font-family",
+    "font-size",
+    "font-stretch",
+    "font-style",
+    "font-variant",
+    "font-weight",
+    "from",
+    "fx",
+    "fy",
+    "g1",
+    "g2",
+    "glyph-name",
+    "gradientUnits",
+    "hanging",
+    "height",
+    "horiz-adv-x",
+    "horiz-origin-x",
+    "id",
+    "ideographic",
+    "k",
+    "keyPoints",
+    "keySplines",
+    "keyTimes",
+    "lang",
+    "marker-end",
+    "marker-mid",
+    "marker-start",
+    "markerHeight",
+    "markerUnits",
+    "markerWidth",
+    "mathematical",
+    "max",
+    "min",
+    "name",
+    "offset",
+    "opacity",
+    "orient",
+    "origin",
+    "overline-position",
+    "overline-thickness",
+    "panose-1",
+    "path",
+    "pathLength",
+    "points",
+    "preserveAspectRatio",
+    "r",
+    "refX",
+    "refY",
+    "repeatCount",
+    "repeatDur",
+    "requiredExtensions",
+    "requiredFeatures",
+    "restart",
+    "rotate",
+    "rx",
+    "ry",
+    "slope",
+    "stemh",
+    "stemv",
+    "stop-color",
+    "stop-opacity",
+    "strikethrough-position",
+    "strikethrough-thickness",
+    "stroke",
+    "stroke-dasharray",
+    "stroke-dashoffset",
+    "stroke-linecap",
+    "stroke-linejoin",
+    "stroke-miterlimit",
+    "stroke-opacity",
+    "stroke-width",
+    "systemLanguage",
+    "target",
+    "text-anchor",
+    "to",
+    "transform",
+    "type",
+    "u1",
+    "u2",
+    "underline-position",
+    "underline-thickness",
+    "unicode",
+    "unicode-range",
+    "units-per-em",
+    "values",
+    "version",
+    "viewBox",
+    "visibility",
+    "width",
+    "widths",
+    "x",
+    "x-height",
+    "x1",
+    "x2",
+    "xlink:actuate",
+    "xlink:arcrole",
+    "xlink:href",
+    "xlink:role",
+    "xlink:show",
+    "xlink:title",
+    "xlink:type",
+    "xml:base",
+    "xml:lang",
+    "xml:space",
+    "xmlns",
+    "xmlns:xlink",
+    "y",
+    "y1",
+    "y2",
+    "zoomAndPan",
+];
+
 const CSS_PROPERTIES: &[&str] = &[
     "azimuth",
     "background-color",
@@ -651,45 +992,192 @@ fn escape_attr(v: &str, out: &mut String) {
     }
 }
 
-/// Sanitizes style declarations the conservative way: only whitelisted properties.
-fn sanitize_style(style: &str) -> String {
-    // drop url(...) values entirely
-    let mut s = String::new();
-    let mut rest = style;
-    while let Some(i) = rest.to_ascii_lowercase().find("url") {
-        let after = rest[i + 3..].trim_start();
-        if after.starts_with('(') {
-            s.push_str(&rest[..i]);
-            match after.find(')') {
-                Some(j) => rest = after[j + 1..].trim_start(),
-                None => rest = "",
+fn is_word(c: char) -> bool {
+    c.is_alphanumeric() || c == '_'
+}
+
+/// `#hex`, `rgb(…)`, or a short number with an optional CSS unit.
+fn css_value_ok(k: &str) -> bool {
+    if let Some(h) = k.strip_prefix('#') {
+        return !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit());
+    }
+    if let Some(r) = k.strip_prefix("rgb(") {
+        let b = r.as_bytes();
+        let mut i = 0;
+        let digits = |i: &mut usize| {
+            let s = *i;
+            while *i < b.len() && b[*i].is_ascii_digit() {
+                *i += 1;
             }
-            s.push(' ');
-        } else {
-            s.push_str(&rest[..i + 3]);
-            rest = &rest[i + 3..];
+            *i - s
+        };
+        if digits(&mut i) == 0 {
+            return false;
         }
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+        }
+        if b.get(i) != Some(&b',') {
+            return false;
+        }
+        i += 1;
+        digits(&mut i);
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b',') {
+            i += 1;
+        }
+        digits(&mut i);
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+        }
+        if b.get(i) == Some(&b')') {
+            i += 1;
+        }
+        return i == b.len();
     }
-    s.push_str(rest);
-    let ok_chars = s
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || ":,;#%. \t\n\r!-'\"()_".contains(c));
-    if !ok_chars {
-        return String::new();
+    let b = k.as_bytes();
+    let mut i = 0;
+    let mut n = 0;
+    while i < b.len() && b[i].is_ascii_digit() && n < 2 {
+        i += 1;
+        n += 1;
     }
-    let mut clean = Vec::new();
-    for decl in s.split(';') {
-        let decl = decl.trim();
-        if decl.is_empty() {
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+    }
+    n = 0;
+    while i < b.len() && b[i].is_ascii_digit() && n < 2 {
+        i += 1;
+        n += 1;
+    }
+    let unit = &k[i..];
+    unit.is_empty()
+        || [
+            "cm", "em", "ex", "in", "mm", "pc", "pt", "px", "%", ",", ")",
+        ]
+        .contains(&unit)
+}
+
+/// The character-level gauntlet a style attribute must pass.
+fn style_gauntlet(s: &str) -> bool {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let mut reach = vec![false; n + 1];
+    reach[0] = true;
+    for i in 0..n {
+        if !reach[i] {
             continue;
         }
-        let Some((prop, value)) = decl.split_once(':') else {
-            return String::new();
-        };
-        let (prop, value) = (prop.trim(), value.trim());
-        if value.contains(':') || prop.is_empty() {
+        let c = chars[i];
+        if c.is_alphanumeric() || c.is_whitespace() || ":,;#%.!".contains(c) {
+            reach[i + 1] = true;
+        }
+        if i + 2 < n && is_word(c) && chars[i + 1] == '-' && is_word(chars[i + 2]) {
+            reach[i + 3] = true;
+        }
+        if c == '\'' || c == '"' {
+            let mut j = i + 1;
+            while j < n && (is_word(chars[j]) || chars[j].is_whitespace()) {
+                j += 1;
+            }
+            if j > i + 1 && j < n && chars[j] == c {
+                reach[j + 1] = true;
+            }
+        }
+        if c == '(' {
+            let mut j = i + 1;
+            while j < n
+                && (chars[j].is_ascii_digit() || chars[j] == ',' || chars[j].is_whitespace())
+            {
+                j += 1;
+            }
+            if j > i + 1 && j < n && chars[j] == ')' {
+                reach[j + 1] = true;
+            }
+        }
+    }
+    reach[n]
+}
+
+/// Sanitizes a `style` attribute: `url(…)` removed, then only whitelisted properties (and
+/// background/border/margin/padding with safe values) are kept, re-serialized as `p: v;`.
+fn sanitize_style(style: &str) -> String {
+    if style.len() > 10_000 {
+        return String::new();
+    }
+    // drop url(...) values
+    let mut s = String::with_capacity(style.len());
+    let mut rest = style;
+    loop {
+        let lower = rest.to_ascii_lowercase();
+        let Some(i) = lower.find("url") else { break };
+        let after = rest[i + 3..].trim_start();
+        if let Some(inner) = after.strip_prefix('(') {
+            let inner_t = inner.trim_start();
+            let e = inner_t
+                .find(|c: char| c.is_whitespace() || c == ')')
+                .unwrap_or(inner_t.len());
+            let tail = inner_t[e..].trim_start();
+            if e > 0 && tail.starts_with(')') {
+                s.push_str(&rest[..i]);
+                s.push(' ');
+                rest = tail[1..].trim_start();
+                continue;
+            }
+        }
+        s.push_str(&rest[..i + 3]);
+        rest = &rest[i + 3..];
+    }
+    s.push_str(rest);
+    if !style_gauntlet(&s) {
+        return String::new();
+    }
+    // the whole thing must be a sequence of `prop: value;`
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    let mut i = 0;
+    let mut decls: Vec<(String, String)> = Vec::new();
+    loop {
+        while i < n && chars[i].is_whitespace() {
+            i += 1;
+        }
+        if i >= n {
+            break;
+        }
+        let ps = i;
+        while i < n && (is_word(chars[i]) || chars[i] == '-') {
+            i += 1;
+        }
+        if i == ps {
             return String::new();
         }
+        let prop: String = chars[ps..i].iter().collect();
+        while i < n && chars[i].is_whitespace() {
+            i += 1;
+        }
+        if i >= n || chars[i] != ':' {
+            return String::new();
+        }
+        i += 1;
+        while i < n && chars[i].is_whitespace() {
+            i += 1;
+        }
+        let vs = i;
+        while i < n && chars[i] != ':' && chars[i] != ';' {
+            i += 1;
+        }
+        let value: String = chars[vs..i].iter().collect();
+        if i < n && chars[i] == ';' {
+            i += 1;
+        } else if i < n {
+            return String::new();
+        }
+        decls.push((prop, value));
+    }
+    let mut clean = Vec::new();
+    for (prop, value) in decls {
         if value.is_empty() {
             continue;
         }
@@ -699,19 +1187,10 @@ fn sanitize_style(style: &str) -> String {
         } else if ["background", "border", "margin", "padding"]
             .contains(&lp.split('-').next().unwrap_or(""))
         {
-            let ok = value.split_whitespace().all(|k| {
-                CSS_KEYWORDS.contains(&k) || {
-                    let k = k.trim_end_matches(['%']);
-                    k.starts_with('#')
-                        && k.len() > 1
-                        && k[1..].chars().all(|c| c.is_ascii_hexdigit())
-                        || k.trim_end_matches(|c: char| c.is_ascii_alphabetic())
-                            .parse::<f64>()
-                            .is_ok()
-                        || k.starts_with("rgb(")
-                }
-            });
-            if ok {
+            if value
+                .split_whitespace()
+                .all(|k| CSS_KEYWORDS.contains(&k) || css_value_ok(k))
+            {
                 clean.push(format!("{prop}: {value};"));
             }
         }
@@ -722,9 +1201,22 @@ fn sanitize_style(style: &str) -> String {
 /// Resolves relative URIs against `base` and sanitizes `html` in one pass, producing the
 /// normalized markup a feed reader shows (attributes sorted, references kept as written).
 pub(crate) fn sanitize(html: &str, base: &str, resolve: bool, sanitize: bool) -> String {
+    sanitize_typed(html, base, resolve, sanitize, true)
+}
+
+/// [`sanitize`] for content of a known type: `html_type` is false for XHTML.
+pub(crate) fn sanitize_typed(
+    html: &str,
+    base: &str,
+    resolve: bool,
+    sanitize: bool,
+    html_type: bool,
+) -> String {
     let prepared = prepare(html);
     let mut out = String::with_capacity(prepared.len());
     let mut unacceptable = 0usize;
+    let mut mathml_ok = 0usize;
+    let mut svg_ok = 0usize;
     for tok in Tokenizer::new(&prepared) {
         match tok {
             Tok::Text(t) => {
@@ -733,15 +1225,55 @@ pub(crate) fn sanitize(html: &str, base: &str, resolve: bool, sanitize: bool) ->
                 }
             }
             Tok::Start {
-                name,
-                attrs,
+                mut name,
+                mut attrs,
                 self_closing: _,
             } => {
-                if sanitize && !ACCEPTABLE_ELEMENTS.contains(&name.as_str()) {
+                let mut allowed: &dyn Fn(&str) -> bool =
+                    &|k: &str| ACCEPTABLE_ATTRIBUTES.contains(&k);
+                let svg_allowed =
+                    |k: &str| SVG_ATTRIBUTES.iter().any(|a| a.eq_ignore_ascii_case(k));
+                let math_allowed = |k: &str| MATHML_ATTRIBUTES.contains(&k);
+                let mut foreign = false;
+                if sanitize && (!ACCEPTABLE_ELEMENTS.contains(&name.as_str()) || svg_ok > 0) {
                     if matches!(name.as_str(), "script" | "applet" | "style") {
                         unacceptable += 1;
                     }
-                    continue;
+                    if html_type && !attrs.iter().any(|(k, v)| k == "xmlns" && !v.is_empty()) {
+                        if name == "svg" {
+                            attrs.push(("xmlns".into(), SVG_NS.into()));
+                        }
+                        if name == "math" {
+                            attrs.push(("xmlns".into(), MATHML_NS.into()));
+                        }
+                    }
+                    if name == "math" && attrs.iter().any(|(k, v)| k == "xmlns" && v == MATHML_NS) {
+                        mathml_ok += 1;
+                    }
+                    if name == "svg" && attrs.iter().any(|(k, v)| k == "xmlns" && v == SVG_NS) {
+                        svg_ok += 1;
+                    }
+                    if mathml_ok > 0 && MATHML_ELEMENTS.contains(&name.as_str()) {
+                        allowed = &math_allowed;
+                        foreign = true;
+                    } else if svg_ok > 0
+                        && SVG_ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(&name))
+                    {
+                        if let Some(e) = SVG_ELEMENTS.iter().find(|e| e.eq_ignore_ascii_case(&name))
+                        {
+                            name = (*e).to_string();
+                        }
+                        allowed = &svg_allowed;
+                        foreign = true;
+                    } else if !ACCEPTABLE_ELEMENTS.contains(&name.as_str()) {
+                        continue;
+                    }
+                }
+                if foreign
+                    && attrs.iter().any(|(k, _)| k.starts_with("xlink:"))
+                    && !attrs.iter().any(|(k, _)| k == "xmlns:xlink")
+                {
+                    attrs.push(("xmlns:xlink".into(), "http://www.w3.org/1999/xlink".into()));
                 }
                 // normalize: later duplicates win, lower-case rel/type, sort
                 let mut norm: Vec<(String, String)> = Vec::with_capacity(attrs.len());
@@ -758,10 +1290,11 @@ pub(crate) fn sanitize(html: &str, base: &str, resolve: bool, sanitize: bool) ->
                     }
                 }
                 norm.sort();
+                let lname = name.to_ascii_lowercase();
                 out.push('<');
                 out.push_str(&name);
-                for (k, mut v) in norm {
-                    if resolve && RELATIVE_URIS.contains(&(name.as_str(), k.as_str())) {
+                for (mut k, mut v) in norm {
+                    if resolve && RELATIVE_URIS.contains(&(lname.as_str(), k.as_str())) {
                         v = uri::make_safe_absolute(base, v.trim());
                     }
                     if sanitize {
@@ -770,10 +1303,17 @@ pub(crate) fn sanitize(html: &str, base: &str, resolve: bool, sanitize: bool) ->
                             if v.is_empty() {
                                 continue;
                             }
-                        } else if !ACCEPTABLE_ATTRIBUTES.contains(&k.as_str()) {
+                        } else if !allowed(&k) {
                             continue;
                         }
-                        if k == "href" || k == "src" {
+                        if foreign && svg_ok > 0 {
+                            if let Some(a) =
+                                SVG_ATTRIBUTES.iter().find(|a| a.eq_ignore_ascii_case(&k))
+                            {
+                                k = (*a).to_string();
+                            }
+                        }
+                        if k == "href" {
                             v = uri::make_safe_absolute(&v, "");
                         }
                     }
@@ -783,18 +1323,34 @@ pub(crate) fn sanitize(html: &str, base: &str, resolve: bool, sanitize: bool) ->
                     escape_attr(&v, &mut out);
                     out.push('"');
                 }
-                out.push_str(if VOID.contains(&name.as_str()) {
+                out.push_str(if VOID.contains(&lname.as_str()) {
                     " />"
                 } else {
                     ">"
                 });
             }
-            Tok::End(name) => {
+            Tok::End(mut name) => {
                 if sanitize && !ACCEPTABLE_ELEMENTS.contains(&name.as_str()) {
                     if matches!(name.as_str(), "script" | "applet" | "style") {
                         unacceptable = unacceptable.saturating_sub(1);
                     }
-                    continue;
+                    if mathml_ok > 0 && MATHML_ELEMENTS.contains(&name.as_str()) {
+                        if name == "math" {
+                            mathml_ok -= 1;
+                        }
+                    } else if svg_ok > 0
+                        && SVG_ELEMENTS.iter().any(|e| e.eq_ignore_ascii_case(&name))
+                    {
+                        if let Some(e) = SVG_ELEMENTS.iter().find(|e| e.eq_ignore_ascii_case(&name))
+                        {
+                            name = (*e).to_string();
+                        }
+                        if name == "svg" {
+                            svg_ok -= 1;
+                        }
+                    } else {
+                        continue;
+                    }
                 }
                 if !VOID.contains(&name.as_str()) {
                     out.push_str("</");
@@ -803,7 +1359,7 @@ pub(crate) fn sanitize(html: &str, base: &str, resolve: bool, sanitize: bool) ->
                 }
             }
             Tok::Comment(c) => {
-                if !sanitize {
+                if unacceptable == 0 {
                     out.push_str("<!--");
                     out.push_str(c);
                     out.push_str("-->");
@@ -990,7 +1546,7 @@ pub fn html_to_text(html: &str) -> String {
     let mut skip = 0usize;
     for tok in Tokenizer::new(html) {
         match tok {
-            Tok::Text(t) if skip == 0 => out.push_str(t),
+            Tok::Text(t) if skip == 0 => out.push_str(if t == "&lt;" { "<" } else { t }),
             Tok::Start { name, .. } => {
                 if matches!(name.as_str(), "script" | "style") {
                     skip += 1;
