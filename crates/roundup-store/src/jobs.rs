@@ -178,6 +178,7 @@ impl Store {
         for k in kinds {
             q = q.bind(*k);
         }
+        let _w = self.write_guard().await;
         let rows = q.fetch_all(self.pool()).await.ctx("claiming jobs")?;
         let mut jobs: Vec<Job> = rows.iter().map(job_from_row).collect::<Result<_>>()?;
         jobs.sort_by_key(|j| j.id);

@@ -121,6 +121,8 @@ const MIGRATIONS: &[Migration] = &[
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
+    /// SQLite has one writer: writes queue here instead of spinning on SQLITE_BUSY.
+    write_lock: std::sync::Arc<tokio::sync::Mutex<()>>,
 }
 
 static DRIVERS: Once = Once::new();
@@ -216,7 +218,11 @@ impl Store {
                 url: redact(url),
                 source,
             })?;
-        let store = Store { pool, backend };
+        let store = Store {
+            pool,
+            backend,
+            write_lock: Default::default(),
+        };
         store.migrate().await?;
         Ok(store)
     }
@@ -236,6 +242,14 @@ impl Store {
         match self.backend {
             Backend::Postgres => q.to_string(),
             Backend::Sqlite => q.replace('$', "?"),
+        }
+    }
+
+    /// Serializes writers on SQLite (no-op on PostgreSQL, which has row locks).
+    pub(crate) async fn write_guard(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
+        match self.backend {
+            Backend::Sqlite => Some(self.write_lock.lock().await),
+            Backend::Postgres => None,
         }
     }
 

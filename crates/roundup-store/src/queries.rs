@@ -349,6 +349,54 @@ impl Store {
             .collect()
     }
 
+    /// Claims up to `limit` due feeds for one poller: their next check moves `lease_secs` ahead
+    /// in the same statement, so concurrent workers never poll the same feed, and a worker
+    /// that dies mid-poll only delays the feed by the lease. `record_fetch` then sets the real
+    /// next check. PostgreSQL uses `FOR UPDATE SKIP LOCKED`.
+    pub async fn claim_due_feeds(
+        &self,
+        now: i64,
+        limit: i64,
+        lease_secs: i64,
+    ) -> Result<Vec<DueFeed>> {
+        let lock = match self.backend() {
+            crate::Backend::Postgres => " FOR UPDATE OF s SKIP LOCKED",
+            crate::Backend::Sqlite => "",
+        };
+        let rows = sqlx::query(&self.sql(&format!(
+            "UPDATE feed_state SET next_check = $1 + $3 WHERE outlet_id IN ( \
+               SELECT s.outlet_id FROM feed_state s JOIN outlets o ON o.id = s.outlet_id \
+               WHERE o.paused = 0 AND s.next_check <= $1 ORDER BY s.next_check, s.outlet_id LIMIT $2{lock}) \
+             RETURNING outlet_id, etag, last_modified, consecutive_failures, poll_interval_secs"
+        )))
+        .bind(now)
+        .bind(limit)
+        .bind(lease_secs)
+        .fetch_all(self.pool())
+        .await
+        .ctx("claiming due feeds")?;
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let id: i64 = r.try_get("outlet_id").ctx("decoding due feed")?;
+            let o = sqlx::query(&self.sql("SELECT name, feed_url FROM outlets WHERE id = $1"))
+                .bind(id)
+                .fetch_one(self.pool())
+                .await
+                .ctx("reading claimed feed")?;
+            out.push(DueFeed {
+                outlet_id: id,
+                name: o.try_get("name").ctx("decoding due feed")?,
+                feed_url: o.try_get("feed_url").ctx("decoding due feed")?,
+                etag: r.try_get("etag").ctx("decoding due feed")?,
+                last_modified: r.try_get("last_modified").ctx("decoding due feed")?,
+                consecutive_failures: r.try_get("consecutive_failures").ctx("decoding due feed")?,
+                poll_interval_secs: r.try_get("poll_interval_secs").ctx("decoding due feed")?,
+            });
+        }
+        out.sort_by_key(|d| d.outlet_id);
+        Ok(out)
+    }
+
     /// Earliest next check among unpaused feeds, if any.
     pub async fn next_due_at(&self) -> Result<Option<i64>> {
         let row = sqlx::query(
@@ -396,6 +444,7 @@ impl Store {
                 .bind(*retry_in_secs)
                 .bind(outlet_id),
         };
+        let _w = self.write_guard().await;
         let r = q.execute(self.pool()).await.ctx("recording fetch health")?;
         if r.rows_affected() == 0 {
             return Err(StoreError::NotFound(format!(
@@ -413,6 +462,7 @@ impl Store {
         entries: &[FeedEntry],
         now: i64,
     ) -> Result<Vec<i64>> {
+        let _w = self.write_guard().await;
         let mut tx = self.pool().begin().await.ctx("starting entry insert")?;
         let sql = self.sql(
             "INSERT INTO entries (outlet_id, dedup_key, guid, url, title, summary, summary_html, content, authors, \
@@ -543,6 +593,7 @@ impl Store {
     /// Stores (or replaces) the extraction result of an entry.
     pub async fn save_article(&self, entry_id: i64, rec: &ArticleRecord, now: i64) -> Result<()> {
         let a = &rec.article;
+        let _w = self.write_guard().await;
         sqlx::query(&self.sql(
             "INSERT INTO articles (entry_id, status, url, title, text, html, authors, published, language, image, \
              site_name, description, extractor_version, quality, error, attempts, extracted_at) \

@@ -672,3 +672,38 @@ async fn editions_are_snapshots_and_settings_round_trip() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn claimed_feeds_are_not_handed_out_twice_until_the_lease_ends() {
+    both(|s| async move {
+        let a = s
+            .upsert_outlet(&outlet("A", "https://a.example/feed"))
+            .await
+            .unwrap();
+        let b = s
+            .upsert_outlet(&outlet("B", "https://b.example/feed"))
+            .await
+            .unwrap();
+        let now = roundup_store::now_secs() + 10;
+        let first = s.claim_due_feeds(now, 1, 300).await.unwrap();
+        assert_eq!(first.len(), 1);
+        let second = s.claim_due_feeds(now, 10, 300).await.unwrap();
+        assert_eq!(second.len(), 1);
+        assert_ne!(first[0].outlet_id, second[0].outlet_id);
+        assert!(s
+            .claim_due_feeds(now + 299, 10, 300)
+            .await
+            .unwrap()
+            .is_empty());
+        // Poller of `a` died: after the lease it is due again.
+        let again: Vec<i64> = s
+            .claim_due_feeds(now + 301, 10, 300)
+            .await
+            .unwrap()
+            .iter()
+            .map(|d| d.outlet_id)
+            .collect();
+        assert_eq!(again, vec![a, b]);
+    })
+    .await;
+}

@@ -103,7 +103,10 @@ impl Default for FetchConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig { bind: "127.0.0.1:8080".into(), theme_dir: None }
+        ServerConfig {
+            bind: "127.0.0.1:8080".into(),
+            theme_dir: None,
+        }
     }
 }
 
@@ -150,7 +153,8 @@ impl Config {
         if self.fetch.min_poll_minutes > self.fetch.max_poll_minutes {
             bail!("fetch.min_poll_minutes must not exceed fetch.max_poll_minutes");
         }
-        url::Url::parse(&self.base_url).with_context(|| format!("base_url {:?} is not a URL", self.base_url))?;
+        url::Url::parse(&self.base_url)
+            .with_context(|| format!("base_url {:?} is not a URL", self.base_url))?;
         Ok(())
     }
 }
@@ -174,25 +178,35 @@ fn merge(base: &mut toml::Value, over: toml::Value) {
 
 /// Sets every key that has a matching `PREFIX_KEY` env variable, parsing it as the key's type.
 fn overlay_env(value: &mut toml::Value, prefix: &str, env: &[(String, String)]) -> Result<()> {
-    let toml::Value::Table(table) = value else { return Ok(()) };
+    let toml::Value::Table(table) = value else {
+        return Ok(());
+    };
     for (key, slot) in table.iter_mut() {
         let name = format!("{prefix}_{}", key.to_ascii_uppercase());
         if let toml::Value::Table(_) = slot {
             overlay_env(slot, &name, env)?;
             continue;
         }
-        let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) else { continue };
+        let Some((_, raw)) = env.iter().find(|(k, _)| *k == name) else {
+            continue;
+        };
         *slot = match slot {
             toml::Value::Integer(_) => toml::Value::Integer(
-                raw.trim().parse().with_context(|| format!("{name}={raw:?} is not an integer"))?,
+                raw.trim()
+                    .parse()
+                    .with_context(|| format!("{name}={raw:?} is not an integer"))?,
             ),
-            toml::Value::Boolean(_) => toml::Value::Boolean(match raw.trim().to_ascii_lowercase().as_str() {
-                "1" | "true" | "yes" | "on" => true,
-                "0" | "false" | "no" | "off" => false,
-                _ => bail!("{name}={raw:?} is not a boolean (true/false)"),
-            }),
+            toml::Value::Boolean(_) => {
+                toml::Value::Boolean(match raw.trim().to_ascii_lowercase().as_str() {
+                    "1" | "true" | "yes" | "on" => true,
+                    "0" | "false" | "no" | "off" => false,
+                    _ => bail!("{name}={raw:?} is not a boolean (true/false)"),
+                })
+            }
             toml::Value::Float(_) => toml::Value::Float(
-                raw.trim().parse().with_context(|| format!("{name}={raw:?} is not a number"))?,
+                raw.trim()
+                    .parse()
+                    .with_context(|| format!("{name}={raw:?} is not a number"))?,
             ),
             _ => toml::Value::String(raw.clone()),
         };
@@ -221,6 +235,9 @@ pub struct InitArgs {
     /// Overwrite an existing file.
     #[arg(long)]
     pub force: bool,
+    /// Also follow the curated default outlets (data/default-outlets.toml, 140 real feeds).
+    #[arg(long)]
+    pub with_default_outlets: bool,
 }
 
 /// The commented default config written by `roundup init`.
@@ -283,9 +300,12 @@ bind = "{bind}"
 }
 
 /// `roundup init`: writes the commented default config.
-pub fn init(args: InitArgs) -> Result<()> {
+pub fn init(args: &InitArgs) -> Result<()> {
     if args.out.exists() && !args.force {
-        bail!("{} already exists (use --force to overwrite)", args.out.display());
+        bail!(
+            "{} already exists (use --force to overwrite)",
+            args.out.display()
+        );
     }
     std::fs::write(&args.out, default_config_text())
         .with_context(|| format!("writing {}", args.out.display()))?;
@@ -298,7 +318,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(a, b)| (a.to_string(), b.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(a, b)| (a.to_string(), b.to_string()))
+            .collect()
     }
 
     #[test]
@@ -316,7 +339,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("roundup-cfg2-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("roundup.toml");
-        std::fs::write(&p, "database_url = \"sqlite://file.db\"\n[fetch]\nmax_retries = 7\n").unwrap();
+        std::fs::write(
+            &p,
+            "database_url = \"sqlite://file.db\"\n[fetch]\nmax_retries = 7\n",
+        )
+        .unwrap();
         let cfg = Config::load_with_env(
             Some(&p),
             &env(&[
@@ -334,8 +361,12 @@ mod tests {
 
     #[test]
     fn bad_values_name_the_key() {
-        let e = Config::load_with_env(None, &env(&[("ROUNDUP_FETCH_MAX_RETRIES", "lots")])).unwrap_err();
-        assert!(format!("{e:#}").contains("ROUNDUP_FETCH_MAX_RETRIES"), "{e:#}");
+        let e = Config::load_with_env(None, &env(&[("ROUNDUP_FETCH_MAX_RETRIES", "lots")]))
+            .unwrap_err();
+        assert!(
+            format!("{e:#}").contains("ROUNDUP_FETCH_MAX_RETRIES"),
+            "{e:#}"
+        );
         let dir = std::env::temp_dir().join(format!("roundup-cfg3-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join("bad.toml");

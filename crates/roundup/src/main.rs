@@ -1,7 +1,6 @@
 //! The `roundup` binary: command-line interface over the roundup crates.
 
-mod cmd;
-mod config;
+use roundup::{cmd, config};
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -18,7 +17,12 @@ struct Cli {
     #[arg(long, global = true, env = "ROUNDUP_CONFIG")]
     config: Option<PathBuf>,
     /// Log filter (tracing env-filter syntax), e.g. "info" or "roundup_fetch=debug".
-    #[arg(long, global = true, env = "ROUNDUP_LOG", default_value = "warn")]
+    #[arg(
+        long,
+        global = true,
+        env = "ROUNDUP_LOG",
+        default_value = "warn,sqlx=error"
+    )]
     log: String,
     #[command(subcommand)]
     command: Command,
@@ -28,6 +32,15 @@ struct Cli {
 enum Command {
     /// Write a commented default config file (roundup.toml).
     Init(config::InitArgs),
+    /// Follow, list, import (OPML) and export feeds.
+    #[command(subcommand)]
+    Feeds(cmd::feeds::Feeds),
+    /// Poll every due feed once, store new entries, then fetch and extract their pages.
+    Fetch(cmd::fetch::FetchArgs),
+    /// Run the scheduler: poll feeds as they fall due and process article jobs until stopped.
+    Run(cmd::fetch::RunArgs),
+    /// Run a stateless worker sharing the work with others through the database (PostgreSQL).
+    Worker(cmd::fetch::RunArgs),
     /// Parse one feed file and print it as JSON (the conformance-suite format).
     ParseFeed(cmd::parse_feed::Args),
     /// Extract an article from a page (URL or file), or a directory of pages with --batch.
@@ -44,11 +57,26 @@ enum Command {
 fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_new(&cli.log).unwrap_or_else(|_| "warn".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
+    let load = || config::Config::load(cli.config.as_deref());
     match cli.command {
-        Command::Init(a) => config::init(a),
+        Command::Init(a) => {
+            config::init(&a)?;
+            if a.with_default_outlets {
+                cmd::feeds::run(
+                    cmd::feeds::Feeds::LoadDefaults,
+                    &config::Config::load(Some(&a.out))?,
+                )?;
+            }
+            Ok(())
+        }
+        Command::Feeds(c) => cmd::feeds::run(c, &load()?),
+        Command::Fetch(a) => cmd::fetch::fetch(a, &load()?),
+        Command::Run(a) | Command::Worker(a) => cmd::fetch::run_loop(a, &load()?),
         Command::ParseFeed(a) => cmd::parse_feed::run(a),
         Command::Extract(a) => cmd::extract::run(a),
         Command::Cluster(a) => cmd::cluster::run(a),

@@ -4,4 +4,6 @@ pub mod bench;
 pub mod bounces;
 pub mod cluster;
 pub mod extract;
+pub mod feeds;
+pub mod fetch;
 pub mod parse_feed;

@@ -1,0 +1,47 @@
+//! Shared start-up: load config, open the store, build the fetcher.
+
+use crate::config::Config;
+use anyhow::{Context, Result};
+use roundup_store::Store;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Opens the configured store (applying migrations).
+pub async fn open_store(cfg: &Config) -> Result<Store> {
+    Store::connect(&cfg.database_url)
+        .await
+        .with_context(|| "opening the database (database_url)".to_string())
+}
+
+/// The fetcher settings from the config.
+pub fn fetch_config(cfg: &Config) -> roundup_fetch::FetchConfig {
+    let f = &cfg.fetch;
+    roundup_fetch::FetchConfig {
+        user_agent: f.user_agent.clone(),
+        global_concurrency: f.global_concurrency,
+        per_host_concurrency: f.per_host_concurrency,
+        per_host_delay: Duration::from_millis(f.per_host_delay_ms),
+        connect_timeout: Duration::from_secs(f.connect_timeout_secs),
+        timeout: Duration::from_secs(f.timeout_secs),
+        max_body_bytes: f.max_body_bytes,
+        max_redirects: f.max_redirects,
+        max_retries: f.max_retries,
+        allow_private_addresses: f.allow_private_addresses,
+        ..Default::default()
+    }
+}
+
+/// Builds the shared polite fetcher.
+pub fn fetcher(cfg: &Config) -> Result<Arc<roundup_fetch::Fetcher>> {
+    Ok(Arc::new(
+        roundup_fetch::Fetcher::new(fetch_config(cfg)).context("building the HTTP client")?,
+    ))
+}
+
+/// A multi-thread tokio runtime for a command.
+pub fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("starting the async runtime")
+}

@@ -1,0 +1,259 @@
+//! `roundup fetch` (one pass), `roundup run` (the scheduler loop) and `roundup worker`.
+
+use crate::app;
+use crate::config::Config;
+use crate::pipeline::articles::{run_article_job, ArticleResult};
+use crate::pipeline::ingest::{Ingestor, PassStats, ARTICLE_JOB};
+use crate::pipeline::poll::PollBounds;
+use anyhow::Result;
+use futures_util::stream::{self, StreamExt};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Arguments of `roundup fetch`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    /// Only poll feeds; do not fetch and extract article pages.
+    #[arg(long)]
+    pub no_articles: bool,
+    /// Poll every unpaused feed now, even when it is not due yet.
+    #[arg(long)]
+    pub all: bool,
+}
+
+/// Arguments of `roundup run` and `roundup worker`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Seconds to sleep when there is nothing to do.
+    #[arg(long, default_value_t = 30)]
+    pub idle_secs: u64,
+}
+
+fn ingestor(
+    cfg: &Config,
+    store: roundup_store::Store,
+    fetcher: Arc<roundup_fetch::Fetcher>,
+    articles: bool,
+) -> Ingestor {
+    Ingestor {
+        store,
+        fetcher,
+        bounds: PollBounds {
+            min_secs: cfg.fetch.min_poll_minutes as i64 * 60,
+            max_secs: cfg.fetch.max_poll_minutes as i64 * 60,
+        },
+        concurrency: cfg.fetch.global_concurrency.max(1),
+        enqueue_articles: articles,
+    }
+}
+
+fn bar(len: u64, what: &str) -> ProgressBar {
+    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb.set_prefix(what.to_string());
+    pb
+}
+
+/// Polls due feeds once with a progress bar; returns the stats.
+pub async fn fetch_pass(ing: &Ingestor, force_all: bool) -> Result<PassStats> {
+    let stats = PassStats::default();
+    let now = roundup_store::now_secs();
+    let due_n = if force_all {
+        ing.store
+            .list_outlets()
+            .await?
+            .iter()
+            .filter(|o| !o.paused)
+            .count()
+    } else {
+        ing.store.due_feeds(now, i64::MAX / 4).await?.len()
+    };
+    let pb = bar(due_n as u64, "feeds");
+    if force_all {
+        let feeds = ing.store.due_feeds(i64::MAX / 4, i64::MAX / 4).await?;
+        stream::iter(feeds)
+            .for_each_concurrent(ing.concurrency, |f| {
+                let (stats, pb) = (&stats, &pb);
+                async move {
+                    if let Err(e) = ing.poll_feed(f, stats).await {
+                        tracing::error!(error = %e, "poll failed");
+                    }
+                    pb.inc(1);
+                }
+            })
+            .await;
+    } else {
+        ing.run_pass(&stats, &|_| pb.inc(1)).await?;
+    }
+    pb.finish_and_clear();
+    Ok(stats)
+}
+
+/// Runs every runnable article job once (bounded concurrency) with a progress bar.
+pub async fn article_pass(
+    ing: &Ingestor,
+    worker: &str,
+    stop: &AtomicBool,
+) -> Result<(usize, usize, usize)> {
+    let done = AtomicUsize::new(0);
+    let fallback = AtomicUsize::new(0);
+    let retry = AtomicUsize::new(0);
+    let pb = bar(0, "articles");
+    loop {
+        if stop.load(Ordering::Relaxed) {
+            break;
+        }
+        let jobs = ing
+            .store
+            .claim_jobs(&[ARTICLE_JOB], worker, 64, 300, roundup_store::now_secs())
+            .await?;
+        if jobs.is_empty() {
+            break;
+        }
+        pb.inc_length(jobs.len() as u64);
+        stream::iter(jobs)
+            .for_each_concurrent(ing.concurrency, |job| {
+                let (pb, done, fallback, retry) = (&pb, &done, &fallback, &retry);
+                async move {
+                    if stop.load(Ordering::Relaxed) {
+                        let _ = ing.store.release_job(job.id).await;
+                        return;
+                    }
+                    match run_article_job(&ing.store, &ing.fetcher, &job).await {
+                        Ok(ArticleResult::Extracted) => done.fetch_add(1, Ordering::Relaxed),
+                        Ok(ArticleResult::Fallback) => fallback.fetch_add(1, Ordering::Relaxed),
+                        Ok(ArticleResult::Retry) => retry.fetch_add(1, Ordering::Relaxed),
+                        Err(e) => {
+                            tracing::error!(job = job.id, error = %e, "article job failed");
+                            let _ = ing
+                                .store
+                                .fail_job(job.id, &e.to_string(), roundup_store::now_secs() + 300)
+                                .await;
+                            retry.fetch_add(1, Ordering::Relaxed)
+                        }
+                    };
+                    pb.inc(1);
+                }
+            })
+            .await;
+    }
+    pb.finish_and_clear();
+    Ok((done.into_inner(), fallback.into_inner(), retry.into_inner()))
+}
+
+/// `roundup fetch`.
+pub fn fetch(args: FetchArgs, cfg: &Config) -> Result<()> {
+    app::runtime()?.block_on(async move {
+        let store = app::open_store(cfg).await?;
+        let ing = ingestor(cfg, store.clone(), app::fetcher(cfg)?, !args.no_articles);
+        let t = Instant::now();
+        let stats = fetch_pass(&ing, args.all).await?;
+        eprintln!("{} in {:.1}s", stats.summary(), t.elapsed().as_secs_f64());
+        if !args.no_articles {
+            let t = Instant::now();
+            let (ok, fb, retry) =
+                article_pass(&ing, &worker_name(), &AtomicBool::new(false)).await?;
+            eprintln!(
+                "articles: {ok} extracted, {fb} kept from the feed, {retry} to retry, in {:.1}s",
+                t.elapsed().as_secs_f64()
+            );
+        }
+        store.close().await;
+        Ok(())
+    })
+}
+
+fn worker_name() -> String {
+    format!(
+        "{}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "roundup".into()),
+        std::process::id()
+    )
+}
+
+/// `roundup run` / `roundup worker`: poll due feeds and run article jobs until SIGINT/SIGTERM.
+/// On a signal, in-flight work finishes; claimed jobs not started are released.
+pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
+    app::runtime()?.block_on(async move {
+        let store = app::open_store(cfg).await?;
+        let ing = ingestor(cfg, store.clone(), app::fetcher(cfg)?, true);
+        let stop = Arc::new(AtomicBool::new(false));
+        {
+            let stop = stop.clone();
+            tokio::spawn(async move {
+                shutdown_signal().await;
+                eprintln!("stopping: finishing in-flight work…");
+                stop.store(true, Ordering::Relaxed);
+            });
+        }
+        let worker = worker_name();
+        eprintln!("roundup worker {worker} running; Ctrl-C to stop");
+        while !stop.load(Ordering::Relaxed) {
+            let stats = PassStats::default();
+            let feeds = store
+                .claim_due_feeds(roundup_store::now_secs(), 200, 600)
+                .await?;
+            let polled = feeds.len();
+            stream::iter(feeds)
+                .for_each_concurrent(ing.concurrency, |f| {
+                    let (ing, stats) = (&ing, &stats);
+                    async move {
+                        if let Err(e) = ing.poll_feed(f, stats).await {
+                            tracing::error!(error = %e, "poll failed");
+                        }
+                    }
+                })
+                .await;
+            if polled > 0 {
+                tracing::info!("{}", stats.summary());
+            }
+            let (ok, fb, retry) = article_pass(&ing, &worker, &stop).await?;
+            if polled == 0 && ok + fb + retry == 0 {
+                let wake = tokio::time::sleep(Duration::from_secs(args.idle_secs));
+                tokio::pin!(wake);
+                while !stop.load(Ordering::Relaxed) && !(&mut wake).is_elapsed() {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+            }
+        }
+        store.close().await;
+        eprintln!("stopped");
+        Ok(())
+    })
+}
+
+/// Resolves on SIGINT or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(s) => s,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
