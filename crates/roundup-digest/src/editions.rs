@@ -88,7 +88,7 @@ pub struct Edition {
     pub items: Vec<EditionItem>,
 }
 
-fn index<'a>(stories: &'a [Story]) -> HashMap<&'a str, &'a Story> {
+fn index(stories: &[Story]) -> HashMap<&str, &Story> {
     stories.iter().map(|s| (s.id.as_str(), s)).collect()
 }
 

@@ -70,6 +70,8 @@ pub struct DigestConfig {
     pub fact_min_relevance: f64,
     /// Most direct quotes in the digest.
     pub max_quotes: usize,
+    /// Most direct quotes of one speaker while other speakers still have quotes to show.
+    pub max_quotes_per_speaker: usize,
     /// Most indirect attributions in the digest.
     pub max_attributions: usize,
     /// Distinctive sentences per side.
@@ -96,6 +98,7 @@ impl Default for DigestConfig {
             fact_corroboration: 0.5,
             fact_min_relevance: 0.4,
             max_quotes: 8,
+            max_quotes_per_speaker: 2,
             max_attributions: 6,
             perspective_sentences: 2,
             perspective_terms: 5,
@@ -206,8 +209,49 @@ pub fn story_quotes(articles: &[StoryArticle]) -> Vec<Quote> {
     }
     // Most widely reported first; stable on ties (first seen).
     let mut out: Vec<Quote> = merged.into_iter().map(|(_, q)| q).collect();
-    out.sort_by(|a, b| b.reported_by.len().cmp(&a.reported_by.len()));
+    out.sort_by_key(|q| std::cmp::Reverse(q.reported_by.len()));
     out
+}
+
+/// Keep at most `max` quotes, in order, first allowing `per_speaker` per speaker so more voices
+/// are heard, then filling any room left in the original order.
+fn pick_quotes(quotes: Vec<Quote>, max: usize, per_speaker: usize) -> Vec<Quote> {
+    let mut keep = vec![false; quotes.len()];
+    let mut count: Vec<(String, usize)> = Vec::new();
+    let mut n = 0;
+    for (i, q) in quotes.iter().enumerate() {
+        if n >= max {
+            break;
+        }
+        let key = q.speaker.to_lowercase();
+        let c = match count.iter_mut().find(|(k, _)| *k == key) {
+            Some(e) => e,
+            None => {
+                count.push((key, 0));
+                count.last_mut().expect("just pushed")
+            }
+        };
+        if c.1 < per_speaker.max(1) {
+            c.1 += 1;
+            keep[i] = true;
+            n += 1;
+        }
+    }
+    for k in keep.iter_mut() {
+        if n >= max {
+            break;
+        }
+        if !*k {
+            *k = true;
+            n += 1;
+        }
+    }
+    quotes
+        .into_iter()
+        .zip(keep)
+        .filter(|(_, k)| *k)
+        .map(|(q, _)| q)
+        .collect()
 }
 
 /// Build the digest of a story with the extractive (default) pipeline.
@@ -227,7 +271,7 @@ pub fn digest(story: &Story, cfg: &DigestConfig) -> Result<Digest, DigestError> 
     let (mut direct, mut indirect): (Vec<Quote>, Vec<Quote>) = all_quotes
         .into_iter()
         .partition(|q| q.kind == QuoteKind::Direct);
-    direct.truncate(cfg.max_quotes);
+    direct = pick_quotes(direct, cfg.max_quotes, cfg.max_quotes_per_speaker);
     indirect.truncate(cfg.max_attributions);
     Ok(Digest {
         story_id: story.id.clone(),

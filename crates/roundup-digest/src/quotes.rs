@@ -899,7 +899,7 @@ fn np_before_verb(pre: &str) -> Option<Speaker> {
             "after", "before", "when", "while", "because", "since", "until", "although", "though",
             "if", "once", "as",
         ]
-        .contains(&w.as_ref())
+        .contains(w)
     }) {
         seg = ws[k + 1..].join(" ");
     }
@@ -1347,11 +1347,11 @@ pub fn extract_quotes(text: &str) -> Vec<ExtractedQuote> {
                 alnum |= par[last..sp.open].chars().any(|c| c.is_alphanumeric());
                 last = sp.close_end;
             }
-            alnum
+            !(alnum
                 || par[last.min(par.len())..]
                     .chars()
-                    .any(|c| c.is_alphanumeric())
-        } == false;
+                    .any(|c| c.is_alphanumeric()))
+        };
         // Direct quotes.
         let mut prev_end = 0usize;
         for (k, s) in spans.iter().enumerate() {
@@ -1385,9 +1385,7 @@ pub fn extract_quotes(text: &str) -> Vec<ExtractedQuote> {
                         // Only the previous quote's attribution sits between the two quotes.
                         k > 0 && split_sentences(before.trim()).len() <= 1
                     };
-                    if k > 0 && between_clean {
-                        RawSpeaker::SameAsPrevSpan
-                    } else if k == 0 && outside_only_punct && pi > 0 {
+                    if (k > 0 && between_clean) || (k == 0 && outside_only_punct && pi > 0) {
                         RawSpeaker::SameAsPrevSpan
                     } else if !s.closed && k + 1 == spans.len() {
                         RawSpeaker::SameAsNextParagraph
@@ -1603,11 +1601,14 @@ fn capitalize_first(s: &str) -> String {
     }
 }
 
+/// A resolved speaker: (canonical name, mention as written, role).
+type Resolved = (String, String, Option<String>);
+
 /// Resolve pronouns, continuations and surnames; return the quotes in text order.
 fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote> {
     // Resolved speakers so far: (pos, name, class).
     let mut events: Vec<(usize, String, SpeakerClass)> = Vec::new();
-    let mut out: Vec<(Raw, Option<(String, String, Option<String>)>)> = Vec::new();
+    let mut out: Vec<(Raw, Option<Resolved>)> = Vec::new();
     let mut mentions = mentions;
     mentions.sort_by_key(|m| m.0);
     // Distinct names known in the article (mentions, then resolved speakers).
@@ -1619,7 +1620,7 @@ fn resolve(raws: Vec<Raw>, mentions: Vec<(usize, String)>) -> Vec<ExtractedQuote
         }
     }
     for r in raws {
-        let resolved: Option<(String, String, Option<String>)> = match &r.speaker {
+        let resolved: Option<Resolved> = match &r.speaker {
             RawSpeaker::Np(sp) => {
                 let l = lc(&sp.name);
                 if PRONOUNS.contains(&l.as_str()) {

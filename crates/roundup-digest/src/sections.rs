@@ -7,8 +7,10 @@ use roundup_model::Section;
 use std::sync::OnceLock;
 
 /// The lexicon with stemmed keywords, built once.
-fn stemmed_lexicon() -> &'static Vec<(Section, Vec<(Vec<String>, f64)>)> {
-    static CELL: OnceLock<Vec<(Section, Vec<(Vec<String>, f64)>)>> = OnceLock::new();
+type StemmedLexicon = Vec<(Section, Vec<(Vec<String>, f64)>)>;
+
+fn stemmed_lexicon() -> &'static StemmedLexicon {
+    static CELL: OnceLock<StemmedLexicon> = OnceLock::new();
     CELL.get_or_init(|| {
         LEXICON
             .iter()

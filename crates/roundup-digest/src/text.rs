@@ -157,7 +157,7 @@ fn is_close_quote(c: char) -> bool {
 /// sentence ending in a closing quote keeps the quote mark.
 pub fn split_sentences(par: &str) -> Vec<String> {
     let chars: Vec<(usize, char)> = par.char_indices().collect();
-    let straight_balanced = par.matches('"').count() % 2 == 0;
+    let straight_balanced = par.matches('"').count().is_multiple_of(2);
     let mut out = Vec::new();
     let mut start = 0usize;
     let mut depth: i32 = 0;
