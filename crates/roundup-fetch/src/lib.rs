@@ -111,6 +111,10 @@ enum RobotsVerdict {
     Rules(Arc<RobotsTxt>),
     /// Server error fetching robots.txt: disallow until the entry expires.
     Unavailable(u16),
+    /// robots.txt could not be reached (DNS, connect, timeout, …): the same error for every
+    /// fetch to the host until the entry expires, so a dead host costs one timeout, not one
+    /// per queued fetch.
+    Unreachable(FetchError),
 }
 
 struct RobotsEntry {
@@ -182,6 +186,8 @@ struct Final {
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
+/// Longest a robots.txt network failure is remembered.
+const UNREACHABLE_TTL: Duration = Duration::from_secs(60);
 
 impl Fetcher {
     /// Builds the fetcher and its HTTP client. Fails only if the TLS backend cannot start.
@@ -637,6 +643,7 @@ impl Fetcher {
         }
         match self.robots_verdict(host, url).await? {
             RobotsVerdict::Unavailable(status) => Err(FetchError::RobotsUnavailable { status }),
+            RobotsVerdict::Unreachable(e) => Err(e),
             RobotsVerdict::Rules(rules) => {
                 let mut path = url.path().to_string();
                 if let Some(q) = url.query() {
@@ -709,14 +716,17 @@ impl Fetcher {
                     RobotsVerdict::Rules(Arc::new(RobotsTxt::allow_all())),
                     cfg.robots_ttl,
                 ),
-                // The host is unreachable: report that, cache nothing.
+                // The host is unreachable: report that, and remember it briefly.
                 Err(
                     e @ (FetchError::Dns { .. }
                     | FetchError::Connect { .. }
                     | FetchError::Timeout { .. }
                     | FetchError::Interrupted { .. }
                     | FetchError::Blocked { .. }),
-                ) => return Err(e),
+                ) => (
+                    RobotsVerdict::Unreachable(e),
+                    cfg.robots_error_ttl.min(UNREACHABLE_TTL),
+                ),
                 // Redirect trouble, undecodable body, …: treat as no robots.txt.
                 Err(_) => (
                     RobotsVerdict::Rules(Arc::new(RobotsTxt::allow_all())),
@@ -733,7 +743,10 @@ impl Fetcher {
                 verdict: verdict.clone(),
                 expires: Instant::now() + ttl,
             });
-            Ok(verdict)
+            match verdict {
+                RobotsVerdict::Unreachable(e) => Err(e),
+                v => Ok(v),
+            }
         })
     }
 }

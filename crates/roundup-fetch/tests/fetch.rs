@@ -471,6 +471,36 @@ async fn robots_server_error_disallows_for_a_while_and_4xx_allows() {
 }
 
 #[tokio::test]
+async fn unreachable_robots_costs_one_timeout_per_host() {
+    let server = TestServer::start().await.unwrap();
+    server.route("/robots.txt", Reply::hang());
+    server.route("/feed", Reply::text("feed"));
+    let f = fetcher(FetchConfig {
+        timeout: Duration::from_millis(400),
+        ..cfg()
+    });
+    let started = Instant::now();
+    let outs =
+        futures_join_all((0..4).map(|i| f.fetch_request_owned(server.url(&format!("/feed?{i}")))))
+            .await;
+    for o in outs {
+        let e = err(o);
+        assert!(matches!(e, FetchError::Timeout { .. }), "{e:?}");
+    }
+    assert_eq!(
+        server.hits("/robots.txt"),
+        1,
+        "robots.txt is not retried per fetch"
+    );
+    assert_eq!(server.hits("/feed"), 0);
+    assert!(
+        started.elapsed() < Duration::from_millis(1500),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
 async fn crawl_delay_spaces_requests() {
     let server = TestServer::start().await.unwrap();
     server.robots("User-agent: *\nCrawl-delay: 0.3\n");
