@@ -8,7 +8,7 @@ use crate::view::{self, EditionView};
 use crate::Shared;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use roundup_store::{EditionRow, StoryRow};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -189,7 +189,7 @@ pub(crate) async fn story(State(st): State<Shared>, Path(key): Path<String>) -> 
         return Err(WebError::NotFound(format!("story {key}")).into());
     };
     if s.slug != key {
-        return Ok(Redirect::permanent(&format!("/api/v1/story/{}", s.slug)).into_response());
+        return Ok(crate::pages::moved(&format!("/api/v1/story/{}", s.slug)));
     }
     let articles: Vec<Value> = story_articles(&st, &s)
         .await?

@@ -5,7 +5,7 @@ use crate::view::{self, DigestView, EditionView, StoryCard, TimeView};
 use crate::Shared;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use minijinja::context;
 use roundup_model::Section;
 use roundup_store::{OutletRow, StoryRow};
@@ -26,6 +26,15 @@ pub(crate) fn html(body: String) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/html; charset=utf-8"),
     );
+    r
+}
+
+/// A 301 Moved Permanently to a site path.
+pub(crate) fn moved(location: &str) -> Response {
+    let mut r = StatusCode::MOVED_PERMANENTLY.into_response();
+    if let Ok(v) = HeaderValue::from_str(location) {
+        r.headers_mut().insert(header::LOCATION, v);
+    }
     r
 }
 
@@ -231,7 +240,7 @@ pub(crate) async fn story(
         return Err(WebError::NotFound(format!("story {slug}")));
     };
     if s.slug != slug {
-        return Ok(Redirect::permanent(&format!("/story/{}", s.slug)).into_response());
+        return Ok(crate::pages::moved(&format!("/story/{}", s.slug)));
     }
     if s.suppressed {
         return Err(WebError::NotFound(format!("story {slug}")));
@@ -284,7 +293,7 @@ pub(crate) async fn section(
 ) -> Result<Response, WebError> {
     let (sec, alias) = parse_section(&name)?;
     if alias {
-        return Ok(Redirect::permanent(&format!("/section/{}", sec.as_str())).into_response());
+        return Ok(crate::pages::moved(&format!("/section/{}", sec.as_str())));
     }
     let cards = section_cards(&st, sec, 50).await?;
     render(

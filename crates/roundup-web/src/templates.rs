@@ -81,6 +81,21 @@ impl Templates {
             }
         });
         env.set_undefined_behavior(minijinja::UndefinedBehavior::Lenient);
+        // Strings are escaped with `escape_html` (the five HTML-significant characters);
+        // minijinja's default would also escape `/`, which makes every URL unreadable.
+        env.set_formatter(|out, state, value| {
+            if matches!(state.auto_escape(), AutoEscape::Html) && !value.is_safe() {
+                if let Some(s) = value.as_str() {
+                    return out.write_str(&crate::view::escape_html(s)).map_err(|_| {
+                        minijinja::Error::new(
+                            minijinja::ErrorKind::WriteFailure,
+                            "writing template output",
+                        )
+                    });
+                }
+            }
+            minijinja::escape_formatter(out, state, value)
+        });
         env.add_filter("safe_url", |s: String| crate::view::safe_url(&s));
         env.add_filter("excerpt", |s: String, n: usize| crate::view::excerpt(&s, n));
         for (name, src) in EMBEDDED {
