@@ -292,6 +292,29 @@ async fn compressed_bodies_are_decoded_and_bombs_stopped() {
         Reply::gzip("text/html; charset=utf-8", text.as_bytes()),
     );
     server.route("/bomb", Reply::gzip_bomb(10 << 30)); // inflates to 10 GiB
+    let br = |data: &[u8]| {
+        let mut out = Vec::new();
+        let mut w = brotli::CompressorWriter::new(&mut out, 4096, 5, 22);
+        std::io::Write::write_all(&mut w, data).unwrap();
+        drop(w);
+        out
+    };
+    server.route(
+        "/br",
+        Reply::bytes("text/html; charset=utf-8", br(text.as_bytes()))
+            .with_header("Content-Encoding", "br"),
+    );
+    server.route(
+        "/br-big",
+        Reply::bytes("text/html", br(&vec![b'a'; 3 << 20])).with_header("Content-Encoding", "br"),
+    );
+    let mut z = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::default());
+    std::io::Write::write_all(&mut z, text.as_bytes()).unwrap();
+    server.route(
+        "/deflate",
+        Reply::bytes("text/html; charset=utf-8", z.finish().unwrap())
+            .with_header("Content-Encoding", "deflate"),
+    );
     server.route(
         "/corrupt",
         Reply::bytes("text/html", "not gzip at all").with_header("Content-Encoding", "gzip"),
@@ -307,6 +330,18 @@ async fn compressed_bodies_are_decoded_and_bombs_stopped() {
     let page = ok(f.fetch(&server.url("/gz")).await);
     assert_eq!(page.content_encoding.as_deref(), Some("gzip"));
     assert_eq!(page.text.as_deref(), Some(text.as_str()));
+    let page = ok(f.fetch(&server.url("/br")).await);
+    assert_eq!(page.content_encoding.as_deref(), Some("br"));
+    assert_eq!(page.text.as_deref(), Some(text.as_str()));
+    let page = ok(f.fetch(&server.url("/deflate")).await);
+    assert_eq!(page.content_encoding.as_deref(), Some("deflate"));
+    assert_eq!(page.text.as_deref(), Some(text.as_str()));
+    // A brotli body that inflates past the cap.
+    let e = err(f.fetch(&server.url("/br-big")).await);
+    assert!(
+        matches!(&e, FetchError::DecompressionBomb { encoding, .. } if encoding == "br"),
+        "{e:?}"
+    );
 
     let started = Instant::now();
     let e = err(f.fetch(&server.url("/bomb")).await);
