@@ -1,5 +1,9 @@
-//! Writes every file of the sample world's sites under a directory, for inspection:
-//! `cargo run -p roundup-sample --example dump_site -- OUT_DIR [BASE_URL]`.
+//! Writes every file of the sample world's sites under a directory, for inspection and for the
+//! shared scorers: `cargo run -p roundup-sample --example dump_site -- OUT_DIR [BASE_URL]`.
+//!
+//! Besides the site it writes `OUT_DIR/stories.jsonl` (clustering gold, for
+//! `shared/eval/clustering/score.py`) and `OUT_DIR/extraction/{html/ID.html,ground-truth.json}`
+//! (article pages and their gold bodies in the format of `shared/eval/extraction/score.py`).
 use std::path::PathBuf;
 
 fn main() -> std::io::Result<()> {
@@ -22,6 +26,23 @@ fn main() -> std::io::Result<()> {
     std::fs::write(
         out.join("stories.jsonl"),
         roundup_sample::stories_jsonl_at(&base),
+    )?;
+    let ex = out.join("extraction");
+    std::fs::create_dir_all(ex.join("html"))?;
+    let mut gold = serde_json::Map::new();
+    for a in &roundup_sample::world().articles {
+        let id = a.id.replace('/', "_").replace(".html", "");
+        if let Some((_, body)) = site.get(&a.path) {
+            std::fs::write(ex.join("html").join(format!("{id}.html")), body)?;
+        }
+        gold.insert(
+            id,
+            serde_json::json!({"articleBody": a.text(), "url": a.url(&base)}),
+        );
+    }
+    std::fs::write(
+        ex.join("ground-truth.json"),
+        serde_json::to_string_pretty(&gold)?,
     )?;
     println!("{} files under {}", site.len(), out.display());
     Ok(())

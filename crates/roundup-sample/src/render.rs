@@ -213,7 +213,23 @@ fn body_paragraphs(a: &SampleArticle, insert_after: usize, insert: &str) -> Stri
             s.push_str(insert);
         }
     }
+    s.push_str(&credit(a));
     s
+}
+
+/// The syndication credit printed under a republished wire story (boilerplate, not body text).
+fn credit(a: &SampleArticle) -> String {
+    match &a.syndicated_from {
+        Some(src) => {
+            let wire = src.split('/').next().unwrap_or("wire");
+            let name = crate::world()
+                .outlet(wire)
+                .map(|o| o.name.clone())
+                .unwrap_or_else(|| wire.to_string());
+            format!("<p class=\"credit\"><em>This story was provided by {} and is published under licence. © 2026 {}.</em></p>", escape(&name), escape(&name))
+        }
+        None => String::new(),
+    }
 }
 
 fn jsonld_page(o: &SampleOutlet, a: &SampleArticle, w: &World, base: &str) -> String {
@@ -250,7 +266,7 @@ fn jsonld_page(o: &SampleOutlet, a: &SampleArticle, w: &World, base: &str) -> St
         None => String::new(),
     };
     format!(
-        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head>{head}<meta name=\"description\" content=\"{desc}\"/><script type=\"application/ld+json\">{ld}</script></head><body>{cookie}<header class=\"masthead\"><a class=\"logo\" href=\"/{slug}/\">{name}</a>{nav}</header><main id=\"content\"><article class=\"story\"><header class=\"story-header\"><p class=\"kicker\">{sec}</p><h1>{h}</h1>{byline}<p class=\"dates\"><time datetime=\"{pub3339}\">{pubtxt}</time>{updated}</p></header>{share}<div class=\"article-body\">{body}</div><p class=\"corrections\">Spotted an error? Contact our corrections desk.</p></article><aside>{related}</aside>{comments}</main>{footer}</body></html>\n",
+        "<!DOCTYPE html>\n<html lang=\"{lang}\"><head>{head}<meta name=\"description\" content=\"{desc}\"/><script type=\"application/ld+json\">{ld}</script></head><body>{cookie}<header class=\"masthead\"><a class=\"logo\" href=\"/{slug}/\">{name}</a>{nav}</header><main id=\"content\"><article class=\"story\"><header class=\"story-header\"><p class=\"kicker\">{sec}</p><h1>{h}</h1>{byline}<p class=\"dates\"><time datetime=\"{pub3339}\">{pubtxt}</time>{updated}</p></header>{share}<div class=\"article-body\"><figure class=\"lead-image\"><img src=\"/{slug}/media/{img}.jpg\" alt=\"\"/><figcaption>{sec} \u{2014} file photo. Photograph: {name} picture desk</figcaption></figure>{body}</div><p class=\"corrections\">Spotted an error? Contact our corrections desk.</p></article><aside>{related}</aside>{comments}</main>{footer}</body></html>\n",
         lang = escape(&o.language),
         head = head_common(o, a, base),
         desc = escape(&teaser(a)),
@@ -267,6 +283,7 @@ fn jsonld_page(o: &SampleOutlet, a: &SampleArticle, w: &World, base: &str) -> St
         updated = updated,
         share = share_bar(a, base),
         body = body_paragraphs(a, 3, &newsletter_box(o)),
+        img = fnv(&a.path) % 100_000,
         related = related(o, a, w, "Related stories"),
         comments = comments_teaser(a),
         footer = footer(o),
@@ -353,9 +370,27 @@ fn divsoup_page(o: &SampleOutlet, a: &SampleArticle, w: &World, _base: &str) -> 
             body.push_str("<br/><br/>\n");
         }
         body.push_str(&escape(p));
+        if i == 1 {
+            if let Some(r) = w
+                .articles_of_outlet(&o.slug)
+                .into_iter()
+                .find(|r| r.id != a.id && r.section == a.section)
+            {
+                let _ = write!(
+                    body,
+                    "<br/><br/>\n<b>Related:</b> <a href=\"{}\">{}</a>",
+                    escape(&r.path),
+                    escape(&r.headline)
+                );
+            }
+        }
         if i == 3 && a.paragraphs.len() > 5 {
             body.push_str("<br/><br/>\n<div class=\"inline-promo\"><b>Local news matters.</b> Support independent journalism in your community \u{2014} subscribe today for just 2 crowns a week.</div>");
         }
+    }
+    if a.syndicated_from.is_some() {
+        body.push_str("<br/><br/>\n");
+        body.push_str(&credit(a));
     }
     let posted = local(o, a.published).format("%A, %B %-d, %Y at %-I:%M %P");
     let who = if a.authors.is_empty() {
