@@ -381,6 +381,8 @@ async fn slow_bodies_hangs_and_broken_connections() {
     server.route("/hang", Reply::hang());
     server.route("/cut", Reply::close_mid_body("<rss><item>", 10_000));
     server.route("/close", Reply::close());
+    server.route("/rst", Reply::reset());
+    server.route("/cut-rst", Reply::reset_mid_body("<rss><item>", 10_000));
     server.route(
         "/recovers",
         Route::sequence([Reply::close(), Reply::text("second time lucky")]),
@@ -418,6 +420,12 @@ async fn slow_bodies_hangs_and_broken_connections() {
     let e = err(close);
     assert!(matches!(e, FetchError::Interrupted { .. }), "{e:?}");
     assert_eq!(ok(recovers).text.as_deref(), Some("second time lucky"));
+    for path in ["/rst", "/cut-rst"] {
+        let e = err(f.fetch(&server.url(path)).await);
+        assert!(matches!(e, FetchError::Interrupted { .. }), "{path}: {e:?}");
+        assert!(e.is_transient());
+        assert_eq!(server.hits(path), 2, "{path}: retried once");
+    }
 }
 
 #[tokio::test]

@@ -15,7 +15,8 @@
 //! chains and loops are several routes), huge streamed bodies ([`Reply::huge`],
 //! [`Reply::huge_chunked`]), gzip bombs ([`Reply::gzip_bomb`]), any charset or none
 //! ([`Reply::bytes`]), robots.txt ([`TestServer::robots`]), closing mid-body
-//! ([`Reply::close_mid_body`]) or before answering ([`Reply::close`]), and hanging forever
+//! ([`Reply::close_mid_body`]) or before answering ([`Reply::close`]), resetting it (TCP RST:
+//! [`Reply::reset`], [`Reply::reset_mid_body`]), and hanging forever
 //! ([`Reply::hang`]). Delays before the response head: [`Reply::with_delay`].
 //!
 //! The plain-serving part ([`TestServer::serve_files`], [`Route::file`]) has no test-only
@@ -140,7 +141,23 @@ mod tests {
         server.route("/close", Reply::close());
         server.route("/hang", Reply::hang());
         server.route("/cut", Reply::close_mid_body("partial", 1000));
+        server.route("/reset", Reply::reset());
+        server.route("/cut-rst", Reply::reset_mid_body("partial", 1000));
         assert_eq!(get(&server, "/close", "").await, "");
+        // A reset shows as an error on read.
+        for path in ["/reset", "/cut-rst"] {
+            let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+            let req = format!("GET {path} HTTP/1.0\r\n\r\n");
+            s.write_all(req.as_bytes()).await.unwrap();
+            let mut out = Vec::new();
+            let r = s.read_to_end(&mut out).await;
+            assert_eq!(
+                r.map_err(|e| e.kind()).err(),
+                Some(std::io::ErrorKind::ConnectionReset),
+                "{path}: {}",
+                String::from_utf8_lossy(&out)
+            );
+        }
         let cut = get(&server, "/cut", "").await;
         assert!(
             cut.contains("content-length: 1000") && cut.ends_with("partial"),

@@ -20,7 +20,11 @@ pub(crate) enum BodySpec {
     /// A gzip stream that decodes to `decoded_len` zero bytes, compressed on the fly.
     GzipBomb { decoded_len: u64 },
     /// Announce `declared_len` bytes, send `data`, then drop the connection.
-    Truncated { data: Bytes, declared_len: u64 },
+    Truncated {
+        data: Bytes,
+        declared_len: u64,
+        reset: bool,
+    },
 }
 
 /// What the server does with a request, beyond answering normally.
@@ -32,6 +36,8 @@ pub(crate) enum Action {
     Hang,
     /// Close the connection without sending anything.
     Close,
+    /// Reset the connection (TCP RST) without sending anything.
+    Reset,
 }
 
 /// One response (or fault) a route gives.
@@ -177,7 +183,29 @@ impl Reply {
             body: BodySpec::Truncated {
                 data: sent.into(),
                 declared_len,
+                reset: false,
             },
+            ..Reply::status(200)
+        }
+    }
+
+    /// Like [`Reply::close_mid_body`] but the connection is reset (TCP RST, "connection
+    /// reset by peer") instead of closed.
+    pub fn reset_mid_body(sent: impl Into<Bytes>, declared_len: u64) -> Reply {
+        Reply {
+            body: BodySpec::Truncated {
+                data: sent.into(),
+                declared_len,
+                reset: true,
+            },
+            ..Reply::status(200)
+        }
+    }
+
+    /// Reset the connection (TCP RST) without answering.
+    pub fn reset() -> Reply {
+        Reply {
+            action: Action::Reset,
             ..Reply::status(200)
         }
     }

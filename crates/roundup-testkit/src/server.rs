@@ -11,6 +11,7 @@ use std::collections::HashMap;
 use std::io;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant, SystemTime};
@@ -415,12 +416,28 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, rx: watch::Rece
             }
         };
         let _ = stream.set_nodelay(true);
+        // A second handle on the socket, kept so a `reset` fault can set SO_LINGER=0 after
+        // hyper has let go of the connection: closing the last handle then sends an RST.
+        let (stream, twin) = match split_twin(stream) {
+            Ok(x) => x,
+            Err(_) => continue,
+        };
         let shared = shared.clone();
         let rx = rx.clone();
         tokio::spawn(async move {
             let svc_rx = rx.clone();
-            let service =
-                service_fn(move |req| handle(shared.clone(), local, peer, req, svc_rx.clone()));
+            let reset = Arc::new(AtomicBool::new(false));
+            let svc_reset = reset.clone();
+            let service = service_fn(move |req| {
+                handle(
+                    shared.clone(),
+                    local,
+                    peer,
+                    req,
+                    svc_rx.clone(),
+                    svc_reset.clone(),
+                )
+            });
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
                 .serve_connection(TokioIo::new(stream), service);
@@ -428,8 +445,22 @@ async fn accept_loop(listener: TcpListener, shared: Arc<Shared>, rx: watch::Rece
                 _ = conn => {}
                 _ = wait_shutdown(rx) => {}
             }
+            if reset.load(Ordering::SeqCst) {
+                if let Ok(t) = tokio::net::TcpStream::from_std(twin) {
+                    let _ = t.set_zero_linger();
+                }
+            }
         });
     }
+}
+
+/// Splits an accepted stream into the stream hyper serves and a duplicate handle.
+fn split_twin(
+    stream: tokio::net::TcpStream,
+) -> io::Result<(tokio::net::TcpStream, std::net::TcpStream)> {
+    let std_stream = stream.into_std()?;
+    let twin = std_stream.try_clone()?;
+    Ok((tokio::net::TcpStream::from_std(std_stream)?, twin))
 }
 
 /// Why the server dropped a connection on purpose (returned as the service error).
@@ -443,6 +474,7 @@ async fn handle(
     peer: SocketAddr,
     req: Request<Incoming>,
     rx: watch::Receiver<bool>,
+    reset: Arc<AtomicBool>,
 ) -> Result<Response<ReplyBody>, io::Error> {
     let path = req
         .uri()
@@ -507,6 +539,10 @@ async fn handle(
             return Err(fault("server shutting down"));
         }
         Action::Close => return Err(fault("closing the connection on purpose")),
+        Action::Reset => {
+            reset.store(true, Ordering::SeqCst);
+            return Err(fault("resetting the connection on purpose"));
+        }
         Action::Respond => {}
     }
 
@@ -520,7 +556,7 @@ async fn handle(
     }
 
     let status = StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    let body = ReplyBody::from_spec(&reply.body, guard);
+    let body = ReplyBody::from_spec(&reply.body, guard, reset);
     let mut resp = Response::new(body);
     *resp.status_mut() = status;
     for (n, v) in &reply.headers {
@@ -629,7 +665,7 @@ impl ReplyBody {
         )
     }
 
-    fn from_spec(spec: &BodySpec, guard: InFlightGuard) -> ReplyBody {
+    fn from_spec(spec: &BodySpec, guard: InFlightGuard, reset: Arc<AtomicBool>) -> ReplyBody {
         match spec.clone() {
             BodySpec::Full(b) => ReplyBody::full(b, guard),
             BodySpec::Trickle {
@@ -701,7 +737,11 @@ impl ReplyBody {
                 });
                 body
             }
-            BodySpec::Truncated { data, declared_len } => {
+            BodySpec::Truncated {
+                data,
+                declared_len,
+                reset: rst,
+            } => {
                 let (body, tx) = ReplyBody::stream(Some(declared_len), guard);
                 tokio::spawn(async move {
                     if !data.is_empty() && tx.send(Ok(data)).await.is_err() {
@@ -709,7 +749,10 @@ impl ReplyBody {
                     }
                     // Give the bytes a moment to reach the socket, then abort the body.
                     tokio::time::sleep(Duration::from_millis(20)).await;
-                    let _ = tx.send(Err(fault("closing mid-body on purpose"))).await;
+                    if rst {
+                        reset.store(true, Ordering::SeqCst);
+                    }
+                    let _ = tx.send(Err(fault("cutting the body on purpose"))).await;
                 });
                 body
             }
