@@ -102,7 +102,13 @@ fn render_rss(st: &Shared, f: &Feed) -> String {
         let _ = writeln!(o, "<guid isPermaLink=\"true\">{}</guid>", xml_escape(&i.id));
         let _ = writeln!(o, "<pubDate>{}</pubDate>", i.published.to_rfc2822());
         if !i.summary.is_empty() {
-            let _ = writeln!(o, "<description>{}</description>", xml_escape(&i.summary));
+            // RSS descriptions are HTML by convention: escape the text as HTML first so a
+            // reader shows it as text, never as markup.
+            let _ = writeln!(
+                o,
+                "<description>{}</description>",
+                xml_escape(&view::escape_html(&i.summary))
+            );
         }
         if !i.category.is_empty() {
             let _ = writeln!(o, "<category>{}</category>", xml_escape(&i.category));

@@ -529,3 +529,15 @@ pub async fn world(s: &Store) -> World {
         briefing_edition,
     }
 }
+
+/// An argon2id hash with small parameters, so debug-build tests log in quickly; the server
+/// verifies with the parameters stored in the hash, exactly as for `hash_password`'s output.
+pub fn cheap_hash(password: &str) -> String {
+    use argon2::password_hash::{PasswordHasher, SaltString};
+    let params = argon2::Params::new(256, 1, 1, None).unwrap();
+    let a = argon2::Argon2::new(argon2::Algorithm::Argon2id, argon2::Version::V0x13, params);
+    let salt = SaltString::encode_b64(b"fixed-test-salt!").unwrap();
+    a.hash_password(password.as_bytes(), &salt)
+        .unwrap()
+        .to_string()
+}
