@@ -49,6 +49,8 @@ pub struct ClusterConfig {
     pub index_terms: usize,
     /// Articles whose exact similarity is computed per new article.
     pub max_candidates: usize,
+    /// Candidate stories (by their closest member) scored in full per new article.
+    pub max_candidate_stories: usize,
     /// Posting lists longer than this share of the window are skipped in retrieval.
     pub max_posting_share: f32,
     /// How many closest members of a story are averaged for the link similarity.
@@ -69,6 +71,23 @@ pub struct ClusterConfig {
     pub time_scale_hours: f64,
     /// Centroid terms kept per story.
     pub max_centroid_terms: usize,
+    /// Exponent of the consistent-term coverage factor in the join score (0 = off).
+    pub coverage_power: f32,
+    /// Exponent of the reverse coverage factor in the join score (0 = off).
+    pub reverse_power: f32,
+    /// Exponent of the mutual consistent-term coverage factor in the merge score (0 = off).
+    pub merge_coverage_power: f32,
+    /// Weight of adjacent-word phrase features relative to single words (0 = off).
+    pub bigram_weight: f32,
+    /// Strongest centroid terms used to find merge candidates for a story that grew (0 = only
+    /// the stories the new article resembled).
+    pub merge_probe_terms: usize,
+    /// Both stories need this many member vectors before they may merge.
+    pub merge_min_size: u32,
+    /// Constant added to ln((N+1)/(df+1)) in IDF (lower: more contrast).
+    pub idf_add: f32,
+    /// Weight of the headline field in full-text articles (headline-only ones use `title_weight`).
+    pub title_weight_long: f32,
 }
 
 impl Default for ClusterConfig {
@@ -77,22 +96,31 @@ impl Default for ClusterConfig {
             window_hours: 72.0,
             dedup_threshold: 0.7,
             title_weight: 3.0,
+            title_weight_long: 1.0,
             slug_weight: 1.5,
-            lead_weight: 1.5,
+            lead_weight: 1.0,
             body_weight: 1.0,
             lead_tokens: 60,
             long_text_tokens: 30,
             entity_boost: 2.0,
+            idf_add: 1.0,
+            bigram_weight: 0.0,
             max_doc_terms: 64,
             index_terms: 16,
             max_candidates: 40,
+            max_candidate_stories: 12,
             max_posting_share: 0.2,
             link_k: 3,
             centroid_mix: 0.5,
-            join_short: 0.3,
+            coverage_power: 0.5,
+            reverse_power: 0.0,
+            join_short: 0.16,
             join_long: 0.25,
-            merge_short: 0.5,
-            merge_long: 0.45,
+            merge_short: 0.2,
+            merge_long: 0.5,
+            merge_min_size: 2,
+            merge_coverage_power: 0.5,
+            merge_probe_terms: 0,
             time_grace_hours: 24.0,
             time_scale_hours: 48.0,
             max_centroid_terms: 300,
@@ -150,31 +178,50 @@ impl Vocab {
         id
     }
 
-    fn compute_mult(&self, t: u32, boost: f32) -> f32 {
+    /// The term for two adjacent words (a phrase feature).
+    fn pair_term(&mut self, a: u32, b: u32) -> u32 {
+        let key = format!("\u{1}{a} {b}");
+        match self.terms.get(&key) {
+            Some(&t) => t,
+            None => {
+                let t = self.df.len() as u32;
+                self.terms.insert(key, t);
+                self.df.push(0);
+                self.occ.push(0);
+                self.cap.push(0);
+                self.mult.push(0.0);
+                t
+            }
+        }
+    }
+
+    fn compute_mult(&self, t: u32, boost: f32, idf_add: f32) -> f32 {
         let i = t as usize;
         let n = self.n_docs as f32;
         let df = self.df[i] as f32;
-        let idf = ((n + 1.0) / (df + 1.0)).ln() + 1.0;
+        let idf = ((n + 1.0) / (df + 1.0)).ln() + idf_add;
         let occ = self.occ[i] as f32;
         let ratio = self.cap[i] as f32 / (occ + 1.0);
         let name = ((ratio - 0.3) / 0.4).clamp(0.0, 1.0);
         idf * (1.0 + (boost - 1.0) * name)
     }
 
-    fn refresh(&mut self, t: u32, boost: f32) {
-        self.mult[t as usize] = self.compute_mult(t, boost);
+    fn refresh(&mut self, t: u32, boost: f32, idf_add: f32) {
+        self.mult[t as usize] = self.compute_mult(t, boost, idf_add);
     }
 
     /// Recomputes every multiplier when the document count has grown enough to move IDF.
-    fn maybe_refresh_all(&mut self, boost: f32) {
+    fn maybe_refresh_all(&mut self, boost: f32, idf_add: f32) -> bool {
         if self.mult.len() != self.df.len() || self.n_docs as f64 > self.mult_n as f64 * 1.05 + 2.0
         {
             self.mult.resize(self.df.len(), 0.0);
             for t in 0..self.df.len() as u32 {
-                self.refresh(t, boost);
+                self.refresh(t, boost, idf_add);
             }
             self.mult_n = self.n_docs;
+            return true;
         }
+        false
     }
 
     #[inline]
@@ -208,6 +255,39 @@ struct Story {
     t_min: Option<i64>,
     t_max: Option<i64>,
     last_seen: i64,
+    /// How many member vectors contain each term, sorted by term id.
+    term_counts: Vec<(u32, u32)>,
+    /// Member vectors summed into the centroid (duplicates folded away are not).
+    vectors: u32,
+    /// How many of those were full-text articles.
+    long_vectors: u32,
+    #[serde(skip)]
+    derived: StoryDerived,
+}
+
+/// Values computed from a story's centroid and term counts, refreshed when it changes.
+#[derive(Debug, Clone, Default)]
+struct StoryDerived {
+    /// Weighted centroid norm.
+    norm: f32,
+    /// Consistent terms (in half the members or more) with weight m × share.
+    consistent: Vec<(u32, f32)>,
+    consistent_total: f32,
+}
+
+/// How one candidate story scored for an article (see [`Clusterer::last_scores`]).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct CandidateScore {
+    /// The story.
+    pub story: StoryId,
+    /// Final score compared with the join threshold.
+    pub score: f32,
+    /// Blend of centroid and closest-member similarity, before time and coverage factors.
+    pub base: f32,
+    /// Share of the story's consistent terms (in half its members or more) the article has.
+    pub coverage: f32,
+    /// Share of the article's strongest terms the story has seen.
+    pub reverse: f32,
 }
 
 /// Incremental clusterer. Feed articles with [`Clusterer::ingest`] in arrival order.
@@ -236,6 +316,11 @@ pub struct Clusterer {
     events: Vec<StoryEvent>,
     #[serde(skip)]
     postings: FxHashMap<u32, VecDeque<u64>>,
+    /// Candidate stories and scores of the last ingest, best first (for diagnostics).
+    #[serde(skip)]
+    last_scores: Vec<CandidateScore>,
+    #[serde(skip)]
+    last_merges: Vec<(StoryId, StoryId, f32)>,
 }
 
 struct Features {
@@ -263,7 +348,38 @@ impl Clusterer {
             redirects: FxHashMap::default(),
             events: Vec::new(),
             postings: FxHashMap::default(),
+            last_scores: Vec::new(),
+            last_merges: Vec::new(),
         }
+    }
+
+    /// Candidate stories and their scores for the last article ingested, best first (ids as
+    /// they were before any merge that article caused). For diagnostics and tuning.
+    pub fn last_scores(&self) -> &[CandidateScore] {
+        &self.last_scores
+    }
+
+    /// Merges caused by the last article: (story, other story, centroid similarity).
+    pub fn last_merges(&self) -> &[(StoryId, StoryId, f32)] {
+        &self.last_merges
+    }
+
+    /// Cosine similarity of every pair of articles in the window under the current term
+    /// weights, as (id, id, similarity). Quadratic: for diagnostics on small inputs only.
+    pub fn pairwise_similarities(&self) -> Vec<(String, String, f32)> {
+        let mut out = Vec::new();
+        let norms: Vec<f32> = self.docs.iter().map(|d| self.norm(&d.terms)).collect();
+        for i in 0..self.docs.len() {
+            for j in i + 1..self.docs.len() {
+                let (a, b) = (&self.docs[i], &self.docs[j]);
+                out.push((
+                    a.id.clone(),
+                    b.id.clone(),
+                    self.cosine(&a.terms, norms[i], &b.terms, norms[j]),
+                ));
+            }
+        }
+        out
     }
 
     /// The parameters in use.
@@ -333,7 +449,9 @@ impl Clusterer {
         }
         self.dup.rebuild();
         self.vocab.mult_n = 0;
-        self.vocab.maybe_refresh_all(self.config.entity_boost);
+        self.vocab
+            .maybe_refresh_all(self.config.entity_boost, self.config.idf_add);
+        self.refresh_all_stories();
     }
 
     /// Moves the clock to `now` (if later) and closes what fell out of the window.
@@ -377,6 +495,13 @@ impl Clusterer {
                         self.dup.fold(&canonical, &doc.id, &doc.outlet, arrival);
                         self.touch(story, arrival, time);
                         self.remember_id(&doc.id, story, arrival);
+                        self.last_scores = vec![CandidateScore {
+                            story,
+                            score: 1.0,
+                            base: 1.0,
+                            coverage: 1.0,
+                            reverse: 1.0,
+                        }];
                         return Ok(Assignment {
                             story,
                             created: false,
@@ -388,8 +513,12 @@ impl Clusterer {
         }
 
         let boost = self.config.entity_boost;
-        self.vocab.maybe_refresh_all(boost);
+        if self.vocab.maybe_refresh_all(boost, self.config.idf_add) {
+            self.refresh_all_stories();
+        }
         let mut terms = feats.terms;
+        let mut all_terms: Vec<u32> = terms.iter().map(|x| x.0).collect();
+        all_terms.sort_unstable();
         // Keep the strongest terms under the current weights.
         if terms.len() > self.config.max_doc_terms {
             terms.sort_by(|a, b| (b.1 * self.vocab.m(b.0)).total_cmp(&(a.1 * self.vocab.m(a.0))));
@@ -436,26 +565,55 @@ impl Clusterer {
             let s = self.cosine(&terms, dnorm, &d.terms, self.norm(&d.terms));
             per_story.entry(d.story).or_default().push(s);
         }
-        let mut scored: Vec<(StoryId, f32)> = Vec::with_capacity(per_story.len());
-        for (sid, mut sims) in per_story {
+        let salient: Vec<(u32, f32)> = by_weight.iter().take(10).copied().collect();
+        let mut per_story: Vec<(StoryId, Vec<f32>)> = per_story
+            .into_iter()
+            .map(|(sid, mut sims)| {
+                sims.sort_by(|a, b| b.total_cmp(a));
+                (sid, sims)
+            })
+            .collect();
+        per_story.sort_by(|a, b| b.1[0].total_cmp(&a.1[0]).then(a.0.cmp(&b.0)));
+        per_story.truncate(self.config.max_candidate_stories);
+        let mut scored: Vec<CandidateScore> = Vec::with_capacity(per_story.len());
+        for (sid, sims) in per_story {
             let Some(story) = self.stories.get(&sid) else {
                 continue;
             };
-            sims.sort_by(|a, b| b.total_cmp(a));
             let k = self.config.link_k.min(story.members.len()).max(1);
             let link: f32 = sims.iter().take(k).sum::<f32>() / k as f32;
-            let cent = self.cosine(&terms, dnorm, &story.centroid, self.norm(&story.centroid));
+            let cent = self.cosine(&terms, dnorm, &story.centroid, story.derived.norm);
             let a = self.config.centroid_mix;
-            let score =
-                (a * cent + (1.0 - a) * link) * self.time_factor(time, story.t_min, story.t_max);
-            scored.push((sid, score));
+            let base = a * cent + (1.0 - a) * link;
+            let coverage = self.coverage(&all_terms, story);
+            let reverse = self.reverse_coverage(&salient, story);
+            let score = base
+                * self.time_factor(time, story.t_min, story.t_max)
+                * if story.long_vectors * 2 > story.vectors {
+                    // Consistent terms are only meaningful for full-text stories.
+                    coverage.powf(self.config.coverage_power)
+                        * reverse.powf(self.config.reverse_power)
+                } else {
+                    1.0
+                };
+            scored.push(CandidateScore {
+                story: sid,
+                score,
+                base,
+                coverage,
+                reverse,
+            });
         }
-        scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.story.cmp(&b.story)));
+        let scored_pairs: Vec<(StoryId, f32)> = scored.iter().map(|c| (c.story, c.score)).collect();
         let join = if feats.long {
             self.config.join_long
         } else {
             self.config.join_short
         };
+        self.last_scores = scored;
+        self.last_merges.clear();
+        let scored = scored_pairs;
 
         let seq = self.first_seq + self.docs.len() as u64;
         let (mut story_id, created) = match scored.first() {
@@ -469,6 +627,10 @@ impl Clusterer {
                         centroid: Vec::new(),
                         members: Vec::new(),
                         articles: 0,
+                        term_counts: Vec::new(),
+                        vectors: 0,
+                        long_vectors: 0,
+                        derived: StoryDerived::default(),
                         t_min: None,
                         t_max: None,
                         last_seen: arrival,
@@ -486,8 +648,13 @@ impl Clusterer {
             let story = self.stories.get_mut(&story_id).expect("story exists");
             story.centroid = add_sparse(&story.centroid, &scaled);
             story.members.push(seq);
+            let ones: Vec<(u32, u32)> = terms.iter().map(|&(t, _)| (t, 1)).collect();
+            story.term_counts = add_counts(&story.term_counts, &ones);
+            story.vectors += 1;
+            story.long_vectors += feats.long as u32;
         }
         self.prune_centroid(story_id);
+        self.refresh_story(story_id);
         self.touch(story_id, arrival, time);
         for &t in &keys {
             self.postings.entry(t).or_default().push_back(seq);
@@ -511,22 +678,39 @@ impl Clusterer {
         } else {
             self.config.merge_short
         };
-        for &(other, s) in scored.iter() {
-            if s < join * 0.5 {
-                break;
+        let mut merge_cands: Vec<StoryId> = scored
+            .iter()
+            .take_while(|&&(_, s)| s >= join * 0.5)
+            .map(|&(sid, _)| sid)
+            .collect();
+        if self.config.merge_probe_terms > 0 {
+            merge_cands.extend(self.stories_near_centroid(story_id));
+        }
+        let mut seen_cands = rustc_hash::FxHashSet::default();
+        for other in merge_cands {
+            if !seen_cands.insert(other) {
+                continue;
             }
             let other = self.resolve(other);
             if other == story_id || !self.stories.contains_key(&other) {
                 continue;
             }
             let (a, b) = (&self.stories[&story_id], &self.stories[&other]);
-            let cc = self.cosine(
-                &a.centroid,
-                self.norm(&a.centroid),
-                &b.centroid,
-                self.norm(&b.centroid),
-            ) * self.span_factor(a, b);
+            // A lone article is judged by the join rule; merges need evidence on both sides.
+            if a.vectors.min(b.vectors) < self.config.merge_min_size {
+                continue;
+            }
+            let cc = self.cosine(&a.centroid, a.derived.norm, &b.centroid, b.derived.norm)
+                * self.span_factor(a, b)
+                * if a.long_vectors * 2 > a.vectors && b.long_vectors * 2 > b.vectors {
+                    self.story_coverage(a, b)
+                        .min(self.story_coverage(b, a))
+                        .powf(self.config.merge_coverage_power)
+                } else {
+                    1.0
+                };
             if cc >= merge_at {
+                self.last_merges.push((story_id, other, cc));
                 story_id = self.merge(story_id, other);
             }
         }
@@ -536,6 +720,41 @@ impl Clusterer {
             created: created && story == story_id,
             duplicate_of: None,
         })
+    }
+
+    /// Stories with members indexed under the strongest centroid terms of `sid`.
+    fn stories_near_centroid(&self, sid: StoryId) -> Vec<StoryId> {
+        let Some(story) = self.stories.get(&sid) else {
+            return Vec::new();
+        };
+        if story.vectors < self.config.merge_min_size {
+            return Vec::new();
+        }
+        let mut top: Vec<(u32, f32)> = story
+            .centroid
+            .iter()
+            .map(|&(t, w)| (t, w * self.vocab.m(t)))
+            .collect();
+        top.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let cap = ((self.docs.len() as f32 * self.config.max_posting_share) as usize).max(200);
+        let mut acc: FxHashMap<StoryId, f32> = FxHashMap::default();
+        for &(t, w) in top.iter().take(self.config.merge_probe_terms) {
+            let Some(list) = self.postings.get(&t) else {
+                continue;
+            };
+            if list.len() > cap {
+                continue;
+            }
+            for &seq in list.iter().filter(|&&q| q >= self.first_seq) {
+                let d = &self.docs[(seq - self.first_seq) as usize];
+                if d.story != sid {
+                    *acc.entry(d.story).or_insert(0.0) += w;
+                }
+            }
+        }
+        let mut v: Vec<(StoryId, f32)> = acc.into_iter().collect();
+        v.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        v.into_iter().take(8).map(|x| x.0).collect()
     }
 
     fn remember_id(&mut self, id: &str, story: StoryId, arrival: i64) {
@@ -571,6 +790,9 @@ impl Clusterer {
         }
         let k = self.stories.get_mut(&keep).expect("story exists");
         k.centroid = add_sparse(&k.centroid, &g.centroid);
+        k.term_counts = add_counts(&k.term_counts, &g.term_counts);
+        k.vectors += g.vectors;
+        k.long_vectors += g.long_vectors;
         let mut members = Vec::with_capacity(k.members.len() + g.members.len());
         let (mut i, mut j) = (0, 0);
         while i < k.members.len() || j < g.members.len() {
@@ -599,6 +821,7 @@ impl Clusterer {
             into: keep,
         });
         self.prune_centroid(keep);
+        self.refresh_story(keep);
         keep
     }
 
@@ -607,6 +830,19 @@ impl Clusterer {
         let Some(s) = self.stories.get(&sid) else {
             return;
         };
+        if s.term_counts.len() > 3 * max {
+            let mut c = s.term_counts.clone();
+            c.sort_by(|a, b| {
+                (b.1 as f32 * self.vocab.m(b.0)).total_cmp(&(a.1 as f32 * self.vocab.m(a.0)))
+            });
+            c.truncate(2 * max);
+            c.sort_by_key(|x| x.0);
+            self.stories
+                .get_mut(&sid)
+                .expect("story exists")
+                .term_counts = c;
+        }
+        let s = &self.stories[&sid];
         if s.centroid.len() <= max + max / 2 {
             return;
         }
@@ -620,6 +856,7 @@ impl Clusterer {
     fn expire(&mut self) {
         let Some(clock) = self.clock else { return };
         let cutoff = clock - (self.config.window_hours * 3600.0) as i64;
+        let evicted_before = self.first_seq;
         while self.docs.front().is_some_and(|d| d.arrival < cutoff) {
             let d = self.docs.pop_front().expect("non-empty");
             let seq = self.first_seq;
@@ -646,7 +883,7 @@ impl Clusterer {
         }
         self.dup.expire(cutoff);
         // Sweep dead postings now and then (queried lists are trimmed as they are used).
-        if self.first_seq % 4096 == 0 && self.first_seq > 0 {
+        if self.first_seq / 4096 != evicted_before / 4096 {
             let first = self.first_seq;
             self.postings.retain(|_, l| {
                 while l.front().is_some_and(|&s| s < first) {
@@ -679,11 +916,14 @@ impl Clusterer {
 
         let mut tf: FxHashMap<u32, [u16; 4]> = FxHashMap::default();
         let title_case = is_title_case(&title);
+        let bigrams = self.config.bigram_weight > 0.0;
+        let mut tf2: FxHashMap<u32, [u16; 4]> = FxHashMap::default();
         let mut count = |vocab: &mut Vocab,
                          toks: &[Token],
                          field: usize,
                          informative_caps: bool,
                          lead: usize| {
+            let mut prev: Option<(u32, u32)> = None;
             for (i, t) in toks.iter().enumerate() {
                 if t.lower.chars().count() < 2 || is_stopword(&t.lower) {
                     continue;
@@ -692,6 +932,16 @@ impl Clusterer {
                 let f = if field == 2 && i >= lead { 3 } else { field };
                 let e = tf.entry(id).or_insert([0; 4]);
                 e[f] = e[f].saturating_add(1);
+                if bigrams {
+                    if let Some((p, sentence)) = prev {
+                        if sentence == t.sentence {
+                            let b = vocab.pair_term(p, id);
+                            let e = tf2.entry(b).or_insert([0; 4]);
+                            e[f] = e[f].saturating_add(1);
+                        }
+                    }
+                    prev = Some((id, t.sentence));
+                }
                 if informative_caps
                     && !t.start
                     && t.lower.chars().next().is_some_and(char::is_alphabetic)
@@ -708,7 +958,11 @@ impl Clusterer {
         count(&mut self.vocab, &body, 2, true, self.config.lead_tokens);
 
         let fw = [
-            self.config.title_weight,
+            if long {
+                self.config.title_weight_long
+            } else {
+                self.config.title_weight
+            },
             self.config.slug_weight,
             self.config.lead_weight,
             self.config.body_weight,
@@ -716,21 +970,104 @@ impl Clusterer {
         self.vocab.n_docs += 1;
         let boost = self.config.entity_boost;
         let mut terms: Vec<(u32, f32)> = Vec::with_capacity(tf.len());
-        for (id, counts) in tf {
-            self.vocab.df[id as usize] += 1;
-            let mut w = 0.0;
-            for f in 0..4 {
-                if counts[f] > 0 {
-                    w += fw[f] * (1.0 + (counts[f] as f32).ln());
+        let bw = self.config.bigram_weight;
+        for (scale, map) in [(1.0, tf), (bw, tf2)] {
+            for (id, counts) in map {
+                self.vocab.df[id as usize] += 1;
+                let mut w = 0.0;
+                for f in 0..4 {
+                    if counts[f] > 0 {
+                        w += fw[f] * (1.0 + (counts[f] as f32).ln());
+                    }
                 }
+                terms.push((id, w * scale));
             }
-            terms.push((id, w));
         }
         self.vocab.mult.resize(self.vocab.df.len(), 0.0);
         for &(id, _) in &terms {
-            self.vocab.refresh(id, boost);
+            self.vocab.refresh(id, boost, self.config.idf_add);
         }
         Features { terms, words, long }
+    }
+
+    /// Share (by term weight) of the story's consistent terms that the article contains.
+    fn coverage(&self, doc_terms: &[u32], story: &Story) -> f32 {
+        if story.vectors < 2 || story.derived.consistent_total <= 0.0 {
+            return 1.0;
+        }
+        let have: f32 = story
+            .derived
+            .consistent
+            .iter()
+            .filter(|(t, _)| doc_terms.binary_search(t).is_ok())
+            .map(|x| x.1)
+            .sum();
+        have / story.derived.consistent_total
+    }
+
+    /// Share (by term weight) of story `a`'s consistent terms that are common in story `b` too
+    /// (in a quarter of its members or more).
+    fn story_coverage(&self, a: &Story, b: &Story) -> f32 {
+        if a.derived.consistent_total <= 0.0 {
+            return 1.0;
+        }
+        let mut have = 0.0f32;
+        for &(t, w) in &a.derived.consistent {
+            if let Ok(i) = b.term_counts.binary_search_by_key(&t, |x| x.0) {
+                if b.term_counts[i].1 * 4 >= b.vectors {
+                    have += w;
+                }
+            }
+        }
+        have / a.derived.consistent_total
+    }
+
+    /// Recomputes a story's derived values (after it changed or the weights moved).
+    fn refresh_story(&mut self, sid: StoryId) {
+        let Some(s) = self.stories.get(&sid) else {
+            return;
+        };
+        let norm = self.norm(&s.centroid);
+        let mut consistent = Vec::new();
+        let mut total = 0.0;
+        if s.vectors >= 2 {
+            for &(t, c) in &s.term_counts {
+                if c * 2 >= s.vectors {
+                    let w = self.vocab.m(t) * c as f32 / s.vectors as f32;
+                    consistent.push((t, w));
+                    total += w;
+                }
+            }
+        }
+        let s = self.stories.get_mut(&sid).expect("story exists");
+        s.derived = StoryDerived {
+            norm,
+            consistent,
+            consistent_total: total,
+        };
+    }
+
+    fn refresh_all_stories(&mut self) {
+        let ids: Vec<StoryId> = self.stories.keys().copied().collect();
+        for sid in ids {
+            self.refresh_story(sid);
+        }
+    }
+
+    /// Share (by weight) of the article's strongest terms that some member of the story has.
+    fn reverse_coverage(&self, salient: &[(u32, f32)], story: &Story) -> f32 {
+        let (mut have, mut total) = (0.0f32, 0.0f32);
+        for &(t, w) in salient {
+            total += w;
+            if story.term_counts.binary_search_by_key(&t, |x| x.0).is_ok() {
+                have += w;
+            }
+        }
+        if total > 0.0 {
+            have / total
+        } else {
+            1.0
+        }
     }
 
     fn norm(&self, v: &[(u32, f32)]) -> f32 {
@@ -785,6 +1122,26 @@ impl Clusterer {
             (-hours / self.config.time_scale_hours).exp() as f32
         }
     }
+}
+
+/// Sum of two sparse count vectors sorted by term id.
+fn add_counts(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
+    let mut out = Vec::with_capacity(a.len() + b.len());
+    let (mut i, mut j) = (0, 0);
+    while i < a.len() || j < b.len() {
+        if j >= b.len() || (i < a.len() && a[i].0 < b[j].0) {
+            out.push(a[i]);
+            i += 1;
+        } else if i >= a.len() || b[j].0 < a[i].0 {
+            out.push(b[j]);
+            j += 1;
+        } else {
+            out.push((a[i].0, a[i].1 + b[j].1));
+            i += 1;
+            j += 1;
+        }
+    }
+    out
 }
 
 /// Sum of two sparse vectors sorted by term id.

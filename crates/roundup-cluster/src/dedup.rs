@@ -40,8 +40,10 @@ impl Signature {
             for x in win {
                 h = mix64(h ^ *x);
             }
+            let h = mix64(h);
             for (i, slot) in sig.iter_mut().enumerate() {
-                let v = (mix64(h ^ SEEDS[i]) >> 32) as u32;
+                // Multiply-shift hashing: one multiply per function (SEEDS are odd-forced).
+                let v = ((h ^ SEEDS[i]).wrapping_mul(SEEDS[i] | 1) >> 32) as u32;
                 if v < *slot {
                     *slot = v;
                 }

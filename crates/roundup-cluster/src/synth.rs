@@ -233,3 +233,15 @@ pub fn bcubed(truth: &[usize], pred: &[u64]) -> (f64, f64, f64) {
     };
     (p, r, f)
 }
+
+/// CPU time (user + system) this process has used so far, in seconds, from /proc/self/stat.
+pub fn process_cpu_seconds() -> Option<f64> {
+    let s = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // Fields after the command name (which is in parentheses and may contain spaces).
+    let rest = &s[s.rfind(')')? + 2..];
+    let f: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = f.get(11)?.parse().ok()?;
+    let stime: f64 = f.get(12)?.parse().ok()?;
+    // USER_HZ is 100 on every mainstream Linux configuration.
+    Some((utime + stime) / 100.0)
+}

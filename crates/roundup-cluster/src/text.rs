@@ -389,7 +389,10 @@ const STOP_OTHER: &[&str] = &[
 
 /// True for function words that never identify a story.
 pub fn is_stopword(w: &str) -> bool {
-    STOP_EN.contains(&w) || STOP_OTHER.contains(&w)
+    static SET: std::sync::OnceLock<rustc_hash::FxHashSet<&'static str>> =
+        std::sync::OnceLock::new();
+    SET.get_or_init(|| STOP_EN.iter().chain(STOP_OTHER).copied().collect())
+        .contains(w)
 }
 
 /// Snowball stemming algorithm for an ISO 639-1 language code (English when unknown).

@@ -1,0 +1,316 @@
+//! Behaviour tests of the incremental clusterer: dedup folding, merge events, window expiry,
+//! stable ids, persistence and bad input.
+
+use chrono::{DateTime, Duration, TimeZone, Utc};
+use roundup_cluster::{synth, ClusterConfig, ClusterError, Clusterer, Doc, StoryEvent};
+
+fn t0() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 10, 8, 0, 0).unwrap()
+}
+
+fn doc(id: &str, outlet: &str, hours: i64, title: &str, text: &str) -> Doc {
+    Doc {
+        id: id.into(),
+        outlet: outlet.into(),
+        published: Some(t0() + Duration::hours(hours)),
+        title: title.into(),
+        url: String::new(),
+        text: text.into(),
+        language: None,
+    }
+}
+
+const WIRE: &str = "Rescue teams searched collapsed buildings in the port city of Valmora on Tuesday after a \
+    magnitude 6.8 earthquake struck before dawn, killing at least 41 people and injuring hundreds more. \
+    The quake's epicentre was 12 kilometres off the coast, the national seismology institute said. \
+    Mayor Elena Strand said power and water had been cut across the old town and that schools would \
+    stay closed for the rest of the week while engineers inspect them. Aftershocks rattled the region \
+    through the morning, sending residents into the streets. The government has declared a state of \
+    emergency and sent army units with heavy lifting equipment to help clear the rubble.";
+
+#[test]
+fn syndicated_copies_fold_into_one_item_with_every_outlet() {
+    let mut c = Clusterer::new(ClusterConfig::default());
+    let a = c
+        .ingest_in_order(&doc(
+            "ap-1",
+            "Wire Service",
+            0,
+            "Quake kills 41 in Valmora",
+            WIRE,
+        ))
+        .unwrap();
+    assert!(a.created && a.duplicate_of.is_none());
+    let edited = WIRE
+        .replace("on Tuesday", "Tuesday")
+        .replace("hundreds more", "hundreds");
+    let b = c
+        .ingest_in_order(&doc(
+            "gazette-9",
+            "Harbor Gazette",
+            1,
+            "Earthquake kills 41 in Valmora",
+            &edited,
+        ))
+        .unwrap();
+    assert_eq!(b.duplicate_of.as_deref(), Some("ap-1"));
+    assert_eq!(b.story, a.story);
+    let trimmed = WIRE.rsplit_once(" The government").unwrap().0.to_string();
+    let d = c
+        .ingest_in_order(&doc(
+            "post-3",
+            "Daily Post",
+            2,
+            "Quake kills 41 in Valmora",
+            &trimmed,
+        ))
+        .unwrap();
+    assert_eq!(d.duplicate_of.as_deref(), Some("ap-1"));
+    let item = c.duplicates().item("ap-1").unwrap();
+    assert_eq!(
+        item.outlets,
+        ["Wire Service", "Harbor Gazette", "Daily Post"]
+    );
+    assert_eq!(item.copies, ["gazette-9", "post-3"]);
+
+    // A different story with overlapping vocabulary is not a duplicate.
+    let other = "Firefighters contained a warehouse blaze in the port city of Valmora on Tuesday. No one \
+        was hurt, the fire service said, but smoke forced the closure of two schools and the harbour road \
+        for several hours while crews damped down the site and investigators looked for the cause.";
+    let e = c
+        .ingest_in_order(&doc(
+            "x-1",
+            "Daily Post",
+            3,
+            "Warehouse fire in Valmora port",
+            other,
+        ))
+        .unwrap();
+    assert!(e.duplicate_of.is_none());
+    assert_ne!(e.story, a.story);
+}
+
+#[test]
+fn merges_are_reported_and_redirect_old_ids() {
+    // Joins need a near-perfect match, merges almost nothing: the second article opens its own
+    // story, which is then merged into the first.
+    let cfg = ClusterConfig {
+        join_short: 0.99,
+        merge_short: 0.1,
+        merge_min_size: 1,
+        dedup_threshold: 2.0,
+        ..Default::default()
+    };
+    let mut c = Clusterer::new(cfg);
+    let a = c
+        .ingest_in_order(&doc(
+            "a",
+            "A",
+            0,
+            "Harbor quake kills dozens in Valmora",
+            "",
+        ))
+        .unwrap();
+    let _ = c.take_events();
+    let b = c
+        .ingest_in_order(&doc(
+            "b",
+            "B",
+            1,
+            "Valmora harbor quake kills dozens, mayor says",
+            "",
+        ))
+        .unwrap();
+    let events = c.take_events();
+    let merged: Vec<_> = events
+        .iter()
+        .filter(|e| matches!(e, StoryEvent::Merged { .. }))
+        .collect();
+    assert_eq!(merged.len(), 1, "{events:?}");
+    let StoryEvent::Merged { from, into } = *merged[0] else {
+        unreachable!()
+    };
+    assert!(
+        events.contains(&StoryEvent::Created { story: from }),
+        "{events:?}"
+    );
+    assert_eq!(into, a.story, "the older story keeps its id on a tie");
+    assert_eq!(b.story, a.story);
+    assert_eq!(c.resolve(from), a.story);
+    assert_eq!(c.story_of("b"), Some(a.story));
+    assert_eq!(c.open_stories(), 1);
+}
+
+#[test]
+fn stories_expire_after_the_window() {
+    let mut c = Clusterer::new(ClusterConfig::default());
+    let a = c
+        .ingest_in_order(&doc("a", "A", 0, "Valmora earthquake kills 41", WIRE))
+        .unwrap();
+    let _ = c.take_events();
+    // 80 hours later (window 72 h), an unrelated article moves the clock.
+    c.ingest_in_order(&doc(
+        "z",
+        "Z",
+        80,
+        "Parliament passes budget after all-night session",
+        "",
+    ))
+    .unwrap();
+    let events = c.take_events();
+    assert!(
+        events.contains(&StoryEvent::Expired { story: a.story }),
+        "{events:?}"
+    );
+    assert_eq!(c.story_of("a"), None);
+    // A late follow-up opens a new story instead of reviving the closed one.
+    let late = c
+        .ingest_in_order(&doc(
+            "a2",
+            "B",
+            81,
+            "Valmora earthquake: death toll rises",
+            &WIRE.replace("41", "57"),
+        ))
+        .unwrap();
+    assert!(late.created);
+    assert_ne!(late.story, a.story);
+    // Within the window the same follow-up would have joined.
+    let mut c2 = Clusterer::new(ClusterConfig::default());
+    let a = c2
+        .ingest_in_order(&doc("a", "A", 0, "Valmora earthquake kills 41", WIRE))
+        .unwrap();
+    let soon = c2
+        .ingest_in_order(&doc(
+            "a2",
+            "B",
+            5,
+            "Valmora earthquake: death toll rises",
+            &WIRE.replace("41", "57"),
+        ))
+        .unwrap();
+    assert_eq!(soon.story, a.story);
+}
+
+#[test]
+fn ids_are_stable_deterministic_and_survive_a_snapshot() {
+    let arts = synth::generate(900, 7);
+    let run = |c: &mut Clusterer, from: usize, to: usize| -> Vec<u64> {
+        arts[from..to]
+            .iter()
+            .map(|a| c.ingest_in_order(&a.doc).unwrap().story)
+            .collect()
+    };
+    let mut full = Clusterer::new(ClusterConfig::default());
+    let all = run(&mut full, 0, arts.len());
+
+    // Same input, same ids.
+    let mut again = Clusterer::new(ClusterConfig::default());
+    assert_eq!(run(&mut again, 0, arts.len()), all);
+
+    // Snapshot half-way, restore, continue: same ids as without the snapshot.
+    let mut half = Clusterer::new(ClusterConfig::default());
+    let mut ids = run(&mut half, 0, 450);
+    let json = half.to_json().unwrap();
+    let mut restored = Clusterer::from_json(&json).unwrap();
+    ids.extend(run(&mut restored, 450, arts.len()));
+    assert_eq!(ids, all);
+
+    // An article's story only ever changes through a reported merge.
+    let mut c = Clusterer::new(ClusterConfig::default());
+    let mut assigned: Vec<(String, u64)> = Vec::new();
+    let mut redirects = std::collections::HashMap::new();
+    for a in &arts[..400] {
+        let r = c.ingest_in_order(&a.doc).unwrap();
+        for e in c.take_events() {
+            if let StoryEvent::Merged { from, into } = e {
+                redirects.insert(from, into);
+            }
+        }
+        assigned.push((a.doc.id.clone(), r.story));
+        for (id, s) in &assigned {
+            let mut s = *s;
+            while let Some(n) = redirects.get(&s) {
+                s = *n;
+            }
+            if let Some(now) = c.story_of(id) {
+                assert_eq!(now, s, "article {id} changed story without a merge event");
+            }
+        }
+    }
+}
+
+#[test]
+fn synthetic_stream_is_clustered_well() {
+    let arts = synth::generate(2000, 11);
+    let mut c = Clusterer::new(ClusterConfig::default());
+    let stories: Vec<u64> = arts
+        .iter()
+        .map(|a| c.ingest_in_order(&a.doc).unwrap().story)
+        .collect();
+    let pred: Vec<u64> = stories.iter().map(|s| c.resolve(*s)).collect();
+    let truth: Vec<usize> = arts.iter().map(|a| a.story).collect();
+    let (p, r, f) = synth::bcubed(&truth, &pred);
+    assert!(p > 0.95 && r > 0.9, "P {p} R {r} F {f}");
+}
+
+#[test]
+fn bad_articles_are_typed_errors() {
+    let mut c = Clusterer::new(ClusterConfig::default());
+    assert_eq!(
+        c.ingest_in_order(&doc("", "A", 0, "Title", ""))
+            .unwrap_err(),
+        ClusterError::EmptyId
+    );
+    c.ingest_in_order(&doc("a", "A", 0, "Title here", ""))
+        .unwrap();
+    assert_eq!(
+        c.ingest_in_order(&doc("a", "A", 1, "Another", ""))
+            .unwrap_err(),
+        ClusterError::DuplicateId("a".into())
+    );
+    assert!(matches!(
+        Clusterer::from_json("{not json"),
+        Err(ClusterError::State(_))
+    ));
+    // Empty text and odd characters are fine.
+    c.ingest_in_order(&doc("b", "A", 1, "!!! ??? ...", ""))
+        .unwrap();
+    c.ingest_in_order(&doc("c", "A", 1, "Ünïcödé — 東京 地震", ""))
+        .unwrap();
+}
+
+#[test]
+fn headline_only_stories_group_and_separate() {
+    let mut c = Clusterer::new(ClusterConfig::default());
+    let titles = [
+        (
+            "1",
+            "Chiquita to buy Fyffes, creating world's biggest banana supplier",
+        ),
+        ("2", "Snowden tells SXSW audience to encrypt their data"),
+        (
+            "3",
+            "Chiquita and Fyffes agree merger to form top banana company",
+        ),
+        ("4", "Edward Snowden speaks at SXSW via video link"),
+        ("5", "Fyffes, Chiquita merger creates banana giant"),
+        ("6", "Snowden urges tech firms to protect users at SXSW"),
+    ];
+    let s: Vec<u64> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, (id, t))| {
+            c.ingest_in_order(&doc(id, "O", i as i64, t, ""))
+                .unwrap()
+                .story
+        })
+        .map(|s| s)
+        .collect();
+    let s: Vec<u64> = s.into_iter().map(|x| c.resolve(x)).collect();
+    assert_eq!(s[0], s[2]);
+    assert_eq!(s[0], s[4]);
+    assert_eq!(s[1], s[3]);
+    assert_eq!(s[1], s[5]);
+    assert_ne!(s[0], s[1]);
+}
