@@ -449,6 +449,15 @@ impl Fetcher {
                 ) => (e, None),
                 Err(e) => return Err(e),
             };
+            if let Some(ra) = retry_after {
+                // The server asked the whole host to slow down: every request to it waits
+                // (up to max_retry_wait), not just this one.
+                let until = Instant::now() + ra.min(cfg.max_retry_wait);
+                let mut slot = host.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+                if *slot < until {
+                    *slot = until;
+                }
+            }
             if retry >= opts.max_retries {
                 return Err(err);
             }
@@ -514,7 +523,9 @@ impl Fetcher {
             message,
         })?;
         let cap = opts.cap;
-        if coding == Coding::Identity && !opts.truncate {
+        // The wire length bounds nothing for compressed bodies, but a compressed body longer
+        // than the cap would decode to more than the cap too.
+        if !opts.truncate {
             if let Some(len) = resp.content_length() {
                 if len > cap {
                     return Err(FetchError::TooLarge { limit: cap });

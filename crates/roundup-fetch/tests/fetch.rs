@@ -189,6 +189,25 @@ async fn retry_after_is_honored_in_seconds_and_dates() {
     ok(b);
     let gap = min_gap(&server.requests_to("/limited")).unwrap();
     assert!(gap >= Duration::from_millis(990), "waited only {gap:?}");
+
+    // A Retry-After holds back the whole host, not only the URL that got the 429.
+    server.route(
+        "/slowdown",
+        Route::sequence([Reply::retry_after(429, 1), Reply::text("ok")]),
+    );
+    server.route("/plain", Reply::text("plain"));
+    let first = tokio::spawn(f.fetch_request_owned(server.url("/slowdown")));
+    while server.hits("/slowdown") == 0 {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    ok(f.fetch(&server.url("/plain")).await);
+    ok(first.await.unwrap());
+    let wait = server.requests_to("/plain")[0].at - server.requests_to("/slowdown")[0].at;
+    assert!(
+        wait >= Duration::from_millis(950),
+        "other URL went ahead after {wait:?}"
+    );
     // An HTTP-date has whole-second precision: 2 s from now is 1–2 s away.
     let gap = min_gap(&server.requests_to("/dated")).unwrap();
     assert!(gap >= Duration::from_millis(900), "waited only {gap:?}");
