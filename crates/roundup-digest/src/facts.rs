@@ -89,6 +89,16 @@ pub(crate) fn is_fact_like(s: &str) -> bool {
     {
         return false;
     }
+    // A fact ends like a sentence (not a headline or a caption) and has balanced quotation
+    // marks (a fragment of a quote broken across lines does not).
+    let last = s.trim_end().chars().last().unwrap_or(' ');
+    if !matches!(last, '.' | '!' | '”' | '"' | '’' | '\'' | ')') {
+        return false;
+    }
+    let curly_ok = s.matches(['“', '«']).count() == s.matches(['”', '»']).count();
+    if !curly_ok || s.matches('"').count() % 2 == 1 {
+        return false;
+    }
     // Quotes-only sentences belong in the quotes section.
     quoted_fraction(s) <= 0.5
 }

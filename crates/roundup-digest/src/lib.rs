@@ -1,3 +1,4 @@
+#![warn(missing_docs)]
 //! Ranking, sections, good-news filter and the extractive, attributed story digest.
 //!
 //! Pure functions, no I/O. The main entry points:

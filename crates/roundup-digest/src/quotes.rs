@@ -737,6 +737,15 @@ fn clean_np(raw: &str) -> Option<String> {
     ]
     .contains(&first.as_str());
     let pronoun = PRONOUNS.contains(&first.as_str()) || first == "i";
+    // A lone quantifier ("Some have said") names nobody.
+    if ws.len() == 1
+        && [
+            "some", "many", "few", "several", "most", "others", "one", "another", "both", "all",
+        ]
+        .contains(&first.as_str())
+    {
+        return None;
+    }
     if pronoun && ws.len() > 1 {
         return None;
     }
@@ -1243,8 +1252,17 @@ fn person_mentions(par: &str, spans: &[Span]) -> Vec<(usize, String)> {
                 .filter(|c| c.is_alphabetic())
                 .all(|c| c.is_uppercase())
         });
+        // Personal names have no digits and no all-caps words ("AK-47 Rifles", "MV Gibe").
+        let name_shaped = run.iter().all(|t| {
+            let l = lc(&t.core);
+            let letters: Vec<char> = t.core.chars().filter(|c| c.is_alphabetic()).collect();
+            TITLES.contains(&l.as_str())
+                || (!t.core.chars().any(|c| c.is_ascii_digit())
+                    && (letters.len() <= 1 || letters.iter().skip(1).any(|c| c.is_lowercase())))
+        });
         if !org
             && !acronym_only
+            && name_shaped
             && (non_title >= 2 || (has_title && non_title >= 1))
             && run.len() <= 6
         {
@@ -1323,10 +1341,48 @@ fn classify_speaker(name: &str) -> SpeakerClass {
     SpeakerClass::Person
 }
 
+/// Most paragraphs joined into one to close a quotation broken across lines.
+const MAX_QUOTE_MERGE: usize = 6;
+
+/// Whether a paragraph leaves a quotation open (more “ than ”, or an odd number of ").
+fn leaves_quote_open(p: &str) -> bool {
+    let open = p.matches(['“', '„', '«']).count();
+    let close = p.matches(['”', '»']).count();
+    open > close || p.matches('"').count() % 2 == 1
+}
+
+/// Join lines that split one quotation (one sentence per line, as in some extractions): a
+/// paragraph that leaves a quote open is joined with the next unless that one opens a new
+/// quote itself (the news convention for a quote running over several paragraphs).
+fn merge_broken_quotes(pars: Vec<String>) -> Vec<String> {
+    let mut out: Vec<String> = Vec::with_capacity(pars.len());
+    let mut merged = 0;
+    for p in pars {
+        let join = match out.last() {
+            Some(prev) => {
+                merged < MAX_QUOTE_MERGE
+                    && leaves_quote_open(prev)
+                    && !p.starts_with(['“', '„', '«', '"'])
+            }
+            None => false,
+        };
+        if join {
+            let last = out.last_mut().expect("checked above");
+            last.push(' ');
+            last.push_str(&p);
+            merged += 1;
+        } else {
+            out.push(p);
+            merged = 0;
+        }
+    }
+    out
+}
+
 /// Extract direct quotes and indirect attributions from one article text.
 pub fn extract_quotes(text: &str) -> Vec<ExtractedQuote> {
     let text = truncate_chars(text, MAX_TEXT_CHARS);
-    let pars = paragraphs(text);
+    let pars = merge_broken_quotes(paragraphs(text));
     const PAR_STRIDE: usize = 1 << 24;
     let mut raws: Vec<Raw> = Vec::new();
     let mut mentions: Vec<(usize, String)> = Vec::new();
@@ -1449,6 +1505,13 @@ fn indirect(sent: &str) -> Option<(Speaker, String, usize)> {
         let mut t = t.trim_end_matches(['.', '!', '?']).trim().to_string();
         for lead in [
             "that ",
+            "Monday ",
+            "Tuesday ",
+            "Wednesday ",
+            "Thursday ",
+            "Friday ",
+            "Saturday ",
+            "Sunday ",
             "on Monday ",
             "on Tuesday ",
             "on Wednesday ",
@@ -1813,6 +1876,17 @@ mod tests {
         let p = pairs(t);
         assert_eq!(p.len(), 2);
         assert_eq!(p[1].1, "Prime Minister Ana Ruiz");
+    }
+
+    #[test]
+    fn quote_broken_across_lines() {
+        let t = "Cheeks will coach the team.\n\"Mo is family.\nMo bleeds 76ers. He bleeds Philadelphia, \" team president Billy King said.\nThe deal runs three years.";
+        let p = pairs(t);
+        assert_eq!(p[0].1, "team president Billy King", "{p:?}");
+        assert_eq!(
+            p[0].0,
+            "Mo is family. Mo bleeds 76ers. He bleeds Philadelphia"
+        );
     }
 
     #[test]

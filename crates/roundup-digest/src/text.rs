@@ -280,6 +280,11 @@ fn period_ends(_par: &str, chars: &[(usize, char)], i: usize, next_word: &str) -
         b -= 1;
     }
     let token: String = chars[b..i].iter().map(|&(_, c)| c).collect();
+    // "Aoraki-Mt." ends in the abbreviation after the hyphen.
+    let token = match token.rsplit_once('-') {
+        Some((_, tail)) if !tail.is_empty() => tail.to_string(),
+        _ => token,
+    };
     if token.is_empty() {
         return true;
     }
