@@ -236,16 +236,11 @@ async fn redirects_chains_loops_and_limits() {
     server.route("/c3", Reply::text("end"));
     server.route("/t0", Reply::redirect(302, "/t1"));
     server.route("/t1", Reply::redirect(301, "/c3"));
-    server.route("/loop-a", Reply::redirect(302, "/loop-b"));
-    server.route("/loop-b", Reply::redirect(302, "/loop-a"));
+    server.redirect_loop("/loop-a", "/loop-b");
     server.route("/nowhere", Reply::status(302));
     server.route("/ftp", Reply::redirect(302, "ftp://example.com/x"));
-    for i in 0..8 {
-        server.route(
-            &format!("/long{i}"),
-            Reply::redirect(307, &format!("/long{}", i + 1)),
-        );
-    }
+    let long = server.redirect_chain("/long", 8, 307, Reply::text("too far"));
+    assert_eq!(long, "/long0");
     let f = fetcher(FetchConfig {
         max_redirects: 4,
         ..cfg()
@@ -463,6 +458,43 @@ async fn connection_refused_is_a_connect_error() {
     assert!(matches!(e, FetchError::UnsupportedScheme { .. }), "{e:?}");
     let e = err(f.fetch("http://").await);
     assert!(matches!(e, FetchError::InvalidUrl { .. }), "{e:?}");
+}
+
+#[tokio::test]
+async fn connect_timeout_is_typed() {
+    // A listener that never accepts, its backlog filled: further SYNs are dropped and the
+    // client's connect hangs until the connect timeout.
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.bind("127.0.0.1:0".parse().unwrap()).unwrap();
+    let addr = socket.local_addr().unwrap();
+    let _listener = socket.listen(1).unwrap();
+    let mut fillers = Vec::new();
+    for _ in 0..8 {
+        if let Ok(Ok(s)) = tokio::time::timeout(
+            Duration::from_millis(100),
+            tokio::net::TcpStream::connect(addr),
+        )
+        .await
+        {
+            fillers.push(s);
+        }
+    }
+    let f = fetcher(FetchConfig {
+        connect_timeout: Duration::from_millis(300),
+        max_retries: 0,
+        obey_robots: false,
+        ..cfg()
+    });
+    let started = Instant::now();
+    let e = err(f.fetch(&format!("http://{addr}/feed")).await);
+    assert_eq!(
+        e,
+        FetchError::Timeout {
+            phase: TimeoutPhase::Connect,
+            after_ms: 300
+        }
+    );
+    assert!(started.elapsed() < Duration::from_secs(2));
 }
 
 #[tokio::test]

@@ -299,6 +299,26 @@ impl TestServer {
         lock(&self.shared.routes).remove(&with_slash(path));
     }
 
+    /// Register a chain of `hops` redirects with `status`: `{prefix}0` → `{prefix}1` → … →
+    /// `{prefix}{hops}`, which answers `last`. Returns the first path.
+    pub fn redirect_chain(&self, prefix: &str, hops: usize, status: u16, last: Reply) -> String {
+        let prefix = with_slash(prefix);
+        for i in 0..hops {
+            self.route(
+                &format!("{prefix}{i}"),
+                Reply::redirect(status, &format!("{prefix}{}", i + 1)),
+            );
+        }
+        self.route(&format!("{prefix}{hops}"), last);
+        format!("{prefix}0")
+    }
+
+    /// Register a redirect loop `a` → `b` → `a` (302s).
+    pub fn redirect_loop(&self, a: &str, b: &str) {
+        self.route(a, Reply::redirect(302, &with_slash(b)));
+        self.route(b, Reply::redirect(302, &with_slash(a)));
+    }
+
     /// Serve this text as `/robots.txt`.
     pub fn robots(&self, body: &str) {
         self.route(
