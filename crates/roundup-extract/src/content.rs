@@ -297,9 +297,18 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         if let Some(i) = (0..n).find(|&i| dom.node_text(i).contains(needle.as_str())) {
             let mut a = i;
             loop {
-                eprintln!("  anc {a} {:?} {:?} junk {} hidden {} raw {}", dom.nodes[a].tag, dom.class_id(a), junk[a], dom.nodes[a].hidden, raw[a]);
+                eprintln!(
+                    "  anc {a} {:?} {:?} junk {} hidden {} raw {}",
+                    dom.nodes[a].tag,
+                    dom.class_id(a),
+                    junk[a],
+                    dom.nodes[a].hidden,
+                    raw[a]
+                );
                 let p = dom.nodes[a].parent as usize;
-                if p == a { break; }
+                if p == a {
+                    break;
+                }
                 a = p;
             }
         }
@@ -474,7 +483,14 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         let mut c: Vec<usize> = (0..n).filter(|&i| inited[i] && !junk[i]).collect();
         c.sort_by(|a, b| score[*b].total_cmp(&score[*a]));
         for &i in c.iter().take(8) {
-            eprintln!("cand {i} {:?} {:?} score {:.1} chars {} ld {:.2}", dom.nodes[i].tag, dom.class_id(i), score[i], st.chars[i], ld(i));
+            eprintln!(
+                "cand {i} {:?} {:?} score {:.1} chars {} ld {:.2}",
+                dom.nodes[i].tag,
+                dom.class_id(i),
+                score[i],
+                st.chars[i],
+                ld(i)
+            );
         }
     }
     let mut top = match best {
@@ -777,7 +793,9 @@ fn filter_blocks(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
         if d > 0.5 && !(chars > 300 && d < 0.8) {
             continue;
         }
-        if chars < 160 && boilerplate_line().is_match(t) {
+        if (chars < 90 || (chars < 160 && !t.ends_with(['.', '!', '?'])))
+            && boilerplate_line().is_match(t)
+        {
             continue;
         }
         if matches!(b.kind, Kind::H(_)) || chars < 200 {

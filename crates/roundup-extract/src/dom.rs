@@ -248,8 +248,6 @@ pub(crate) struct DNode {
     pub end_s: u32,
     /// Index into [`Dom::elems`] for elements that keep their attributes, else `u32::MAX`.
     pub attrs: u32,
-    /// Depth in the tree (saturating).
-    pub depth: u16,
     /// `hidden`, `aria-hidden`, or an inline `display:none` / `visibility:hidden`.
     pub hidden: bool,
 }
@@ -377,7 +375,6 @@ impl Dom {
                         } else {
                             u32::MAX
                         };
-                        let depth = stack.len().min(u16::MAX as usize) as u16;
                         dom.nodes.push(DNode {
                             tag,
                             parent,
@@ -385,7 +382,6 @@ impl Dom {
                             start_s: s0,
                             end_s: dom.attrs.len() as u32,
                             attrs,
-                            depth,
                             hidden,
                         });
                         stack.push(idx);
@@ -395,7 +391,6 @@ impl Dom {
                         let parent = stack.last().copied().unwrap_or(idx);
                         let s0 = dom.text.len() as u32;
                         dom.text.push_str(t);
-                        let depth = stack.len().min(u16::MAX as usize) as u16;
                         dom.nodes.push(DNode {
                             tag: Tag::Text,
                             parent,
@@ -403,7 +398,6 @@ impl Dom {
                             start_s: s0,
                             end_s: dom.text.len() as u32,
                             attrs: u32::MAX,
-                            depth,
                             hidden: false,
                         });
                     }

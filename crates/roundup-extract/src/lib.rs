@@ -19,6 +19,7 @@
 mod content;
 mod dates;
 mod dom;
+mod markdown;
 mod meta;
 mod plain;
 mod prepass;
@@ -29,6 +30,7 @@ use roundup_model::Article;
 use std::path::Path;
 
 pub use dates::{parse_date, FoundDate};
+pub use markdown::to_markdown;
 
 /// Version of the extraction method; stored with extracted articles so that a changed method
 /// can trigger re-extraction.

@@ -71,12 +71,68 @@ fn is_name_end(c: Option<&u8>) -> bool {
     )
 }
 
+/// Deepest element nesting passed to the HTML5 parser. Tree building costs grow with the depth
+/// of the open-element stack at every tag (scope checks), so a page nested 100k deep would take
+/// minutes; no real page nests anywhere near this deep, so tags past it are dropped.
+pub(crate) const MAX_DEPTH: usize = 512;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum TagKind {
+    /// A start tag of an element that nests (has a required end tag).
+    Open,
+    /// An end tag of such an element.
+    Close,
+    /// A void element or one whose end tag is optional: does not count towards depth.
+    Flat,
+    /// script/style/svg/template: handled by the raw-element removal.
+    Raw,
+}
+
+/// Classifies the tag that starts right after a `<` (`rest` begins after the `<`).
+fn tag_kind(rest: &[u8]) -> Option<TagKind> {
+    let (close, name_start) = if rest.first() == Some(&b'/') {
+        (true, 1)
+    } else {
+        (false, 0)
+    };
+    let first = *rest.get(name_start)?;
+    if !first.is_ascii_alphabetic() {
+        return None;
+    }
+    let mut j = name_start;
+    let mut name = [0u8; 16];
+    let mut len = 0;
+    while j < rest.len() && (rest[j].is_ascii_alphanumeric() || rest[j] == b'-' || rest[j] == b':')
+    {
+        if len < name.len() {
+            name[len] = rest[j].to_ascii_lowercase();
+        }
+        len += 1;
+        j += 1;
+    }
+    let name = &name[..len.min(16)];
+    if len > 16 {
+        return Some(if close { TagKind::Close } else { TagKind::Open });
+    }
+    Some(match name {
+        b"script" | b"style" | b"svg" | b"template" if !close => TagKind::Raw,
+        b"area" | b"base" | b"br" | b"col" | b"embed" | b"hr" | b"img" | b"input" | b"link"
+        | b"meta" | b"source" | b"track" | b"wbr" | b"param" | b"keygen" | b"p" | b"li" | b"dt"
+        | b"dd" | b"tr" | b"td" | b"th" | b"option" | b"optgroup" | b"thead" | b"tbody"
+        | b"tfoot" | b"colgroup" | b"caption" | b"rb" | b"rt" | b"rp" | b"rtc" | b"html"
+        | b"head" | b"body" | b"frame" | b"image" => TagKind::Flat,
+        _ if close => TagKind::Close,
+        _ => TagKind::Open,
+    })
+}
+
 /// Removes `<script>`, `<style>`, `<svg>`, `<template>` elements and comments.
 pub(crate) fn strip(b: &[u8]) -> Stripped {
     let mut out = Vec::with_capacity(b.len() / 2);
     let mut json_ld = Vec::new();
     let mut i = 0;
     let mut copied = 0;
+    let mut depth = 0usize;
     while i < b.len() {
         let Some(off) = memchr(b'<', &b[i..]) else {
             break;
@@ -91,6 +147,32 @@ pub(crate) fn strip(b: &[u8]) -> Stripped {
             i = end;
             copied = end;
             continue;
+        }
+        // Ordinary tags: track nesting depth and drop tags past MAX_DEPTH (see below).
+        if let Some(kind) = tag_kind(rest) {
+            let end = tag_end(b, lt);
+            let self_closing = end >= 2 && b[end - 2] == b'/';
+            match kind {
+                TagKind::Open if !self_closing => {
+                    depth += 1;
+                    if depth > MAX_DEPTH {
+                        out.extend_from_slice(&b[copied..lt]);
+                        copied = end;
+                    }
+                }
+                TagKind::Close => {
+                    if depth > MAX_DEPTH {
+                        out.extend_from_slice(&b[copied..lt]);
+                        copied = end;
+                    }
+                    depth = depth.saturating_sub(1);
+                }
+                _ => {}
+            }
+            if kind != TagKind::Raw {
+                i = end.max(lt + 1);
+                continue;
+            }
         }
         let mut matched: Option<&[u8]> = None;
         for name in [&b"script"[..], b"style", b"svg", b"template"] {
@@ -216,6 +298,25 @@ mod tests {
     fn does_not_match_longer_tag_names() {
         let s = strip(b"<scripts>x</scripts><styled>y</styled>");
         assert_eq!(s.html, b"<scripts>x</scripts><styled>y</styled>");
+    }
+
+    #[test]
+    fn caps_nesting_depth() {
+        let mut html = String::new();
+        for _ in 0..MAX_DEPTH + 10 {
+            html.push_str("<div class=\"a\">");
+        }
+        html.push_str("<p>x</p>");
+        for _ in 0..MAX_DEPTH + 10 {
+            html.push_str("</div>");
+        }
+        let out = String::from_utf8(strip(html.as_bytes()).html).unwrap();
+        assert_eq!(out.matches("<div").count(), MAX_DEPTH);
+        assert_eq!(out.matches("</div>").count(), MAX_DEPTH);
+        assert!(out.contains("<p>x</p>"));
+        // Void and optional-end-tag elements do not count.
+        let flat = "<p>a<br><img src=x><li>b".repeat(2000);
+        assert_eq!(strip(flat.as_bytes()).html, flat.as_bytes());
     }
 
     #[test]
