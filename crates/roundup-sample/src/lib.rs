@@ -51,8 +51,10 @@
 //! that match nothing) and the tests check its shape, so editing a file and running
 //! `cargo test -p roundup-sample` is enough.
 
+#![warn(missing_docs)]
+
 use chrono::{DateTime, Utc};
-use roundup_model::{Lean, Section};
+use roundup_model::{Lean, Section, Side};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
@@ -315,6 +317,20 @@ impl World {
         story: &'a str,
     ) -> impl Iterator<Item = &'a SampleArticle> + 'a {
         self.articles.iter().filter(move |a| a.story == story)
+    }
+
+    /// How many distinct outlets of each coverage side (left / center / right) cover a story.
+    pub fn coverage(&self, story: &str) -> BTreeMap<Side, usize> {
+        let mut seen = std::collections::BTreeSet::new();
+        let mut out = BTreeMap::new();
+        for a in self.articles_of_story(story) {
+            if seen.insert(a.outlet.as_str()) {
+                if let Some(o) = self.outlet(&a.outlet) {
+                    *out.entry(o.lean.side()).or_insert(0) += 1;
+                }
+            }
+        }
+        out
     }
 
     /// Articles of one outlet, newest first (feed order).

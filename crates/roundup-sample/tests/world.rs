@@ -423,3 +423,33 @@ fn jsonl_export_matches_the_articles() {
         assert!(row["published"].as_str().unwrap().ends_with('Z'));
     }
 }
+
+#[test]
+fn big_stories_are_covered_across_the_spectrum() {
+    use roundup_model::Side;
+    let w = world();
+    let mut balanced = 0;
+    let mut one_sided = 0;
+    for s in &w.stories {
+        let c = w.coverage(&s.id);
+        let outlets: usize = c.values().sum();
+        if outlets >= 6
+            && [Side::Left, Side::Center, Side::Right]
+                .iter()
+                .all(|k| c.get(k).copied().unwrap_or(0) >= 1)
+        {
+            balanced += 1;
+        }
+        if outlets >= 2 && c.len() == 1 {
+            one_sided += 1;
+        }
+    }
+    assert!(
+        balanced >= 5,
+        "big stories with left, center and right coverage: {balanced}"
+    );
+    assert!(
+        one_sided >= 1,
+        "a multi-outlet story covered by one side only (a blindspot): {one_sided}"
+    );
+}
