@@ -663,3 +663,80 @@ impl Store {
         }))
     }
 }
+
+/// An entry in the clustering window with its outlet and extracted text: the input of the
+/// story stage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WindowItem {
+    /// Entry id.
+    pub entry_id: i64,
+    /// Outlet id.
+    pub outlet_id: i64,
+    /// Outlet name.
+    pub outlet_name: String,
+    /// Outlet leaning.
+    pub lean: Option<Lean>,
+    /// Outlet region.
+    pub region: Option<String>,
+    /// Outlet section hint.
+    pub section_hint: Option<Section>,
+    /// The feed entry.
+    pub entry: FeedEntry,
+    /// Extracted (or fallback) article text, when extraction has run.
+    pub text: Option<String>,
+    /// Article language, when detected.
+    pub language: Option<String>,
+    /// Article publication time, when the page gave one.
+    pub article_published: Option<DateTime<Utc>>,
+    /// When the entry was stored.
+    pub fetched_at: i64,
+}
+
+impl Store {
+    /// Entries published (or, undated, fetched) at or after `since`, oldest first, with their
+    /// outlet and article text.
+    pub async fn window_items(&self, since: i64) -> Result<Vec<WindowItem>> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT e.id, e.outlet_id, o.name AS outlet_name, o.lean, o.region, o.section_hint, e.guid, e.url, e.title, \
+             e.summary, e.summary_html, e.content, e.authors, e.categories, e.published, e.updated, e.image, e.position, \
+             e.fetched_at, a.text AS article_text, a.language, a.published AS article_published \
+             FROM entries e JOIN outlets o ON o.id = e.outlet_id LEFT JOIN articles a ON a.entry_id = e.id \
+             WHERE COALESCE(e.published, e.fetched_at) >= $1 ORDER BY COALESCE(e.published, e.fetched_at), e.id",
+        ))
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .ctx("reading the clustering window")?;
+        rows.iter()
+            .map(|r| {
+                let g = |e: sqlx::Error| StoreError::Query { what: "decoding window item", source: e };
+                Ok(WindowItem {
+                    entry_id: r.try_get("id").map_err(g)?,
+                    outlet_id: r.try_get("outlet_id").map_err(g)?,
+                    outlet_name: r.try_get("outlet_name").map_err(g)?,
+                    lean: parse_opt("outlets", r.try_get("lean").map_err(g)?)?,
+                    region: r.try_get("region").map_err(g)?,
+                    section_hint: parse_opt("outlets", r.try_get("section_hint").map_err(g)?)?,
+                    fetched_at: r.try_get("fetched_at").map_err(g)?,
+                    text: r.try_get("article_text").map_err(g)?,
+                    language: r.try_get("language").map_err(g)?,
+                    article_published: ts(r.try_get("article_published").map_err(g)?),
+                    entry: FeedEntry {
+                        guid: r.try_get("guid").map_err(g)?,
+                        url: r.try_get("url").map_err(g)?,
+                        title: r.try_get("title").map_err(g)?,
+                        summary: r.try_get("summary").map_err(g)?,
+                        summary_html: r.try_get("summary_html").map_err(g)?,
+                        content: r.try_get("content").map_err(g)?,
+                        authors: json_list("entries", &r.try_get::<String, _>("authors").map_err(g)?)?,
+                        categories: json_list("entries", &r.try_get::<String, _>("categories").map_err(g)?)?,
+                        published: ts(r.try_get("published").map_err(g)?),
+                        updated: ts(r.try_get("updated").map_err(g)?),
+                        image: r.try_get("image").map_err(g)?,
+                        position: r.try_get::<i64, _>("position").map_err(g)?.clamp(0, u32::MAX as i64) as u32,
+                    },
+                })
+            })
+            .collect()
+    }
+}

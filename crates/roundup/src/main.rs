@@ -41,6 +41,16 @@ enum Command {
     Run(cmd::fetch::RunArgs),
     /// Run a stateless worker sharing the work with others through the database (PostgreSQL).
     Worker(cmd::fetch::RunArgs),
+    /// Cluster, digest and rank stories; show the day's biggest with --explain.
+    #[command(subcommand)]
+    Stories(cmd::stories::Stories),
+    /// Serve the website, feeds, JSON API and admin.
+    Serve(cmd::serve::ServeArgs),
+    /// Admin account commands.
+    #[command(subcommand)]
+    Admin(cmd::serve::Admin),
+    /// Run the whole pipeline offline on the bundled sample world and serve the result.
+    Demo(cmd::serve::DemoArgs),
     /// Parse one feed file and print it as JSON (the conformance-suite format).
     ParseFeed(cmd::parse_feed::Args),
     /// Extract an article from a page (URL or file), or a directory of pages with --batch.
@@ -77,6 +87,10 @@ fn main() -> anyhow::Result<()> {
         Command::Feeds(c) => cmd::feeds::run(c, &load()?),
         Command::Fetch(a) => cmd::fetch::fetch(a, &load()?),
         Command::Run(a) | Command::Worker(a) => cmd::fetch::run_loop(a, &load()?),
+        Command::Stories(c) => cmd::stories::run(c, &load()?),
+        Command::Serve(a) => cmd::serve::serve(a, &load()?),
+        Command::Admin(c) => cmd::serve::admin(c, &load()?),
+        Command::Demo(a) => cmd::serve::demo(a),
         Command::ParseFeed(a) => cmd::parse_feed::run(a),
         Command::Extract(a) => cmd::extract::run(a),
         Command::Cluster(a) => cmd::cluster::run(a),

@@ -31,7 +31,7 @@ pub struct RunArgs {
     pub idle_secs: u64,
 }
 
-fn ingestor(
+pub fn ingestor(
     cfg: &Config,
     store: roundup_store::Store,
     fetcher: Arc<roundup_fetch::Fetcher>,

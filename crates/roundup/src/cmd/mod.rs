@@ -7,3 +7,5 @@ pub mod extract;
 pub mod feeds;
 pub mod fetch;
 pub mod parse_feed;
+pub mod serve;
+pub mod stories;

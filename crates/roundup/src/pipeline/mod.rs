@@ -4,3 +4,4 @@
 pub mod articles;
 pub mod ingest;
 pub mod poll;
+pub mod stories;
