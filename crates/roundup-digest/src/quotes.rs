@@ -628,6 +628,7 @@ fn tokens(s: &str) -> Vec<Tok> {
                     let abbrev = core.contains('.')
                         || (core.chars().count() == 1 && core.chars().all(|c| c.is_uppercase()))
                         || TITLES.contains(&format!("{lcore}.").as_str())
+                        || crate::text::TITLE_ABBREVS.contains(&lcore.as_str())
                         || ["st", "jr", "sr", "no"].contains(&lcore.as_str());
                     if abbrev {
                         core = &body[..core.len() + 1];
@@ -931,6 +932,10 @@ fn np_before_verb(pre: &str) -> Option<Speaker> {
             "ago",
             "afterwards",
             "afterward",
+            "morning",
+            "evening",
+            "afternoon",
+            "night",
         ]
         .contains(&lc(strip_word_edges(w)).as_str())
     }) {

@@ -76,7 +76,7 @@ pub fn collapse_ws(s: &str) -> String {
 }
 
 /// Abbreviations after which a period never ends a sentence (titles that precede a name).
-const TITLE_ABBREVS: &[&str] = &[
+pub(crate) const TITLE_ABBREVS: &[&str] = &[
     "mr", "mrs", "ms", "dr", "prof", "sen", "rep", "gov", "gen", "col", "lt", "sgt", "capt", "maj",
     "cmdr", "adm", "st", "mt", "ft", "rev", "fr", "hon", "pres", "supt", "insp", "det", "messrs",
     "mme", "mlle", "sr", "jr",
