@@ -51,6 +51,10 @@ pub(crate) const STORY_FILES: &[(&str, &str)] = &[
         "stories/09-singles.toml",
         include_str!("../data/stories/09-singles.toml"),
     ),
+    (
+        "stories/10-day1-extra.toml",
+        include_str!("../data/stories/10-day1-extra.toml"),
+    ),
 ];
 
 #[derive(Deserialize)]
