@@ -22,6 +22,8 @@
 //! The plain-serving part ([`TestServer::serve_files`], [`Route::file`]) has no test-only
 //! dependencies and can serve a demo's sample world.
 
+#![warn(missing_docs)]
+
 mod reply;
 mod server;
 
@@ -171,7 +173,10 @@ mod tests {
     async fn many_loopback_hosts_share_routes() {
         let ips = (1..=3).map(|i| std::net::IpAddr::from([127, 0, 0, 10 + i]));
         let server = TestServer::start_many(ips).await.unwrap();
-        server.add_files([("/feed.rss", "<rss/>")]);
+        server.add_files([
+            ("/feed.rss", "<rss/>"),
+            ("/news/index.html", "<h1>News</h1>"),
+        ]);
         for (i, addr) in server.addrs().iter().enumerate() {
             let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
             s.write_all(b"GET /feed.rss HTTP/1.0\r\n\r\n")
@@ -182,5 +187,13 @@ mod tests {
             assert!(out.contains("application/rss+xml"), "{i}: {out}");
             assert_eq!(server.requests_on(*addr).len(), 1);
         }
+        let mut s = tokio::net::TcpStream::connect(server.addr()).await.unwrap();
+        s.write_all(b"GET /news/ HTTP/1.0\r\n\r\n").await.unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).await.unwrap();
+        assert!(
+            out.contains("text/html") && out.ends_with("<h1>News</h1>"),
+            "{out}"
+        );
     }
 }

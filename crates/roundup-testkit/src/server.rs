@@ -240,7 +240,8 @@ impl TestServer {
     }
 
     /// Register static files (see [`TestServer::serve_files`]). Paths should start with `/`
-    /// (one is added if missing). Last-Modified is the server's start time.
+    /// (one is added if missing). Last-Modified is the server's start time. A request for a
+    /// path ending in `/` is served `index.html` of that folder when registered.
     pub fn add_files<P, B>(&self, files: impl IntoIterator<Item = (P, B)>)
     where
         P: Into<String>,
@@ -528,12 +529,13 @@ async fn handle(
 
     let found = {
         let mut routes = lock(&shared.routes);
-        let key = if routes.contains_key(&path) {
-            Some(path.clone())
-        } else {
-            let p = path.split('?').next().unwrap_or("/").to_string();
-            routes.contains_key(&p).then_some(p)
-        };
+        let bare = path.split('?').next().unwrap_or("/").to_string();
+        // Exact path and query, then the path alone, then `dir/index.html` for `dir/`.
+        let key = [path.clone(), bare.clone(), format!("{bare}index.html")]
+            .into_iter()
+            .enumerate()
+            .find(|(i, k)| (*i < 2 || bare.ends_with('/')) && routes.contains_key(k))
+            .map(|(_, k)| k);
         key.and_then(|k| routes.get_mut(&k)).map(|e| {
             let i = e.hits.min(e.route.replies.len() - 1);
             e.hits += 1;
