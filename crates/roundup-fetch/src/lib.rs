@@ -921,6 +921,30 @@ mod tests {
         );
     }
 
+    /// The client's own resolver refuses internal addresses too (so a DNS answer that changes
+    /// after the pre-connect check cannot slip through), and the refusal stays typed.
+    #[tokio::test]
+    async fn client_resolver_refuses_and_stays_typed() {
+        let guard = Arc::new(ssrf::Guard::new(false, Duration::from_secs(60)));
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .dns_resolver(Arc::new(ssrf::GuardResolver(guard)))
+            .build()
+            .unwrap();
+        let e = client.get("http://localhost:9/").send().await.unwrap_err();
+        let found = find_source::<FetchError>(&e).cloned();
+        assert!(
+            matches!(
+                found,
+                Some(FetchError::Blocked {
+                    reason: BlockReason::Loopback,
+                    ..
+                })
+            ),
+            "{e:?}"
+        );
+    }
+
     #[test]
     fn max_age_parsing() {
         let mut h = HeaderMap::new();
