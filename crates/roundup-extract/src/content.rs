@@ -100,6 +100,14 @@ fn boilerplate_line() -> &'static Regex {
     })
 }
 
+fn date_line() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(r"(?:19|20)\d{2}\b.*\b\d{1,2}[:h]\d{2}\b|\b\d{1,2}[:h]\d{2}\b.*(?:19|20)\d{2}\b")
+            .expect("valid regex")
+    })
+}
+
 fn junk_tag(t: Tag) -> bool {
     use Tag::*;
     matches!(
@@ -576,7 +584,7 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
                     s += score[top] * 0.2;
                 }
                 let len = st.chars[c];
-                if inited[c] && s >= thresh {
+                if inited[c] && s >= thresh && ld(c) < 0.3 {
                     roots.push(c);
                 } else if dom.nodes[c].tag == Tag::P || (dom.nodes[c].tag == Tag::Text && len > 0) {
                     let d = ld(c);
@@ -803,6 +811,10 @@ fn filter_blocks(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
             if !title_key.is_empty() && k == title_key {
                 continue;
             }
+        }
+        // A dateline / timestamp on its own ("Monday, 22 January 2018 at 0:13").
+        if chars < 60 && date_line().is_match(t) {
+            continue;
         }
         // Lone punctuation or separators.
         if !t.chars().any(|c| c.is_alphanumeric()) {
