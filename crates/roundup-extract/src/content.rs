@@ -601,6 +601,25 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         roots.push(top);
     }
 
+    // Articles split into chunks that share one class name ("body__section" between images
+    // or ads) may sit far apart in the tree: add the other well-scored chunks of that class.
+    if let Some(b) = best {
+        let class = dom.class_id(b);
+        if !class.is_empty() {
+            let min = score[b] * 0.2;
+            for c in 0..n {
+                if c == b || !inited[c] || junk[c] || score[c] < min || ld(c) >= 0.3 || dom.class_id(c) != class {
+                    continue;
+                }
+                if roots.iter().any(|&r| r == c || is_ancestor(dom, r, c) || is_ancestor(dom, c, r)) {
+                    continue;
+                }
+                roots.push(c);
+            }
+            roots.sort_unstable();
+        }
+    }
+
     // 5. Emission.
     let mut blocks = Vec::new();
     for &r in &roots {
