@@ -73,6 +73,8 @@ pub struct ClusterConfig {
     pub max_centroid_terms: usize,
     /// Exponent of the consistent-term coverage factor in the join score (0 = off).
     pub coverage_power: f32,
+    /// Exponent of the coverage factor for headline-only stories (0 = off).
+    pub coverage_power_short: f32,
     /// Exponent of the reverse coverage factor in the join score (0 = off).
     pub reverse_power: f32,
     /// Exponent of the mutual consistent-term coverage factor in the merge score (0 = off).
@@ -82,6 +84,9 @@ pub struct ClusterConfig {
     /// Strongest centroid terms used to find merge candidates for a story that grew (0 = only
     /// the stories the new article resembled).
     pub merge_probe_terms: usize,
+    /// Growth of the merge threshold with the smaller story's size: the threshold is multiplied
+    /// by 1 + slope × ln(size / merge_min_size).
+    pub merge_size_slope: f32,
     /// Both stories need this many member vectors before they may merge.
     pub merge_min_size: u32,
     /// Constant added to ln((N+1)/(df+1)) in IDF (lower: more contrast).
@@ -114,11 +119,13 @@ impl Default for ClusterConfig {
             centroid_mix: 0.5,
             coverage_power: 0.5,
             reverse_power: 0.0,
-            join_short: 0.16,
+            coverage_power_short: 0.1,
+            join_short: 0.12,
             join_long: 0.25,
-            merge_short: 0.2,
+            merge_short: 0.15,
             merge_long: 0.5,
             merge_min_size: 2,
+            merge_size_slope: 0.4,
             merge_coverage_power: 0.5,
             merge_probe_terms: 0,
             time_grace_hours: 24.0,
@@ -594,7 +601,7 @@ impl Clusterer {
                     coverage.powf(self.config.coverage_power)
                         * reverse.powf(self.config.reverse_power)
                 } else {
-                    1.0
+                    coverage.powf(self.config.coverage_power_short)
                 };
             scored.push(CandidateScore {
                 story: sid,
@@ -604,20 +611,25 @@ impl Clusterer {
                 reverse,
             });
         }
+        // Each candidate is judged against the threshold for its kind: a full-text article or
+        // a full-text story needs the full-text threshold.
+        let mut scored_pairs: Vec<(StoryId, f32)> = scored
+            .iter()
+            .map(|c| {
+                let long_story = self.stories.get(&c.story).is_some_and(|s| s.long_vectors * 2 > s.vectors);
+                let thr = if feats.long || long_story { self.config.join_long } else { self.config.join_short };
+                (c.story, c.score / thr)
+            })
+            .collect();
+        scored_pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.story.cmp(&b.story)));
-        let scored_pairs: Vec<(StoryId, f32)> = scored.iter().map(|c| (c.story, c.score)).collect();
-        let join = if feats.long {
-            self.config.join_long
-        } else {
-            self.config.join_short
-        };
         self.last_scores = scored;
         self.last_merges.clear();
         let scored = scored_pairs;
 
         let seq = self.first_seq + self.docs.len() as u64;
         let (mut story_id, created) = match scored.first() {
-            Some(&(sid, s)) if s >= join => (sid, false),
+            Some(&(sid, s)) if s >= 1.0 => (sid, false),
             _ => {
                 let sid = self.next_story;
                 self.next_story += 1;
@@ -680,7 +692,7 @@ impl Clusterer {
         };
         let mut merge_cands: Vec<StoryId> = scored
             .iter()
-            .take_while(|&&(_, s)| s >= join * 0.5)
+            .take_while(|&&(_, s)| s >= 0.5)
             .map(|&(sid, _)| sid)
             .collect();
         if self.config.merge_probe_terms > 0 {
@@ -709,7 +721,14 @@ impl Clusterer {
                 } else {
                     1.0
                 };
-            if cc >= merge_at {
+            // Centroids of larger samples of one story agree more closely, and so do those of
+            // two related stories: demand more of bigger stories.
+            let smaller = a.vectors.min(b.vectors) as f32;
+            let need = merge_at
+                * (1.0
+                    + self.config.merge_size_slope
+                        * (smaller / self.config.merge_min_size.max(1) as f32).ln().max(0.0));
+            if cc >= need {
                 self.last_merges.push((story_id, other, cc));
                 story_id = self.merge(story_id, other);
             }
