@@ -188,6 +188,10 @@ struct Final {
 type BoxFut<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 const ROBOTS_MAX_BYTES: u64 = 512 * 1024;
+/// Per-host state kept before idle hosts are forgotten.
+const MAX_IDLE_HOSTS: usize = 20_000;
+/// A host untouched this long may be forgotten.
+const HOST_IDLE: Duration = Duration::from_secs(3600);
 /// Longest a robots.txt network failure is remembered.
 const UNREACHABLE_TTL: Duration = Duration::from_secs(60);
 
@@ -289,6 +293,15 @@ impl Fetcher {
     fn host_state(&self, url: &Url) -> Arc<HostState> {
         let key = Self::host_key(url);
         let mut hosts = self.inner.hosts.lock().unwrap_or_else(|e| e.into_inner());
+        if hosts.len() >= MAX_IDLE_HOSTS && !hosts.contains_key(&key) {
+            // Forget hosts nobody is using and nobody contacted lately (their robots.txt
+            // is simply fetched again if they come back).
+            let now = Instant::now();
+            hosts.retain(|_, h| {
+                let last = *h.next_slot.lock().unwrap_or_else(|e| e.into_inner());
+                Arc::strong_count(h) > 1 || now.saturating_duration_since(last) < HOST_IDLE
+            });
+        }
         hosts
             .entry(key)
             .or_insert_with(|| {
