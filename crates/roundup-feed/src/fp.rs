@@ -1576,17 +1576,16 @@ impl Handler {
         self.tagstack.push(tag.to_string());
         let base_attr = attr(&a, "xml:base")
             .or_else(|| attr(&a, "base"))
-            .map(str::to_string);
-        let baseuri = base_attr
-            .filter(|b| !b.is_empty())
-            .unwrap_or_else(|| self.baseuri.clone());
-        if !self.baseuri.is_empty() {
-            let j = make_safe_absolute(&self.baseuri, &baseuri);
-            if !j.is_empty() {
-                self.baseuri = j;
+            .filter(|b| !b.is_empty());
+        if let Some(b) = base_attr {
+            if !self.baseuri.is_empty() {
+                let j = make_safe_absolute(&self.baseuri, b);
+                if !j.is_empty() {
+                    self.baseuri = j;
+                }
+            } else {
+                self.baseuri = urljoin(&self.baseuri, b);
             }
-        } else {
-            self.baseuri = urljoin(&self.baseuri, &baseuri);
         }
         let lang_attr = attr(&a, "xml:lang")
             .or_else(|| attr(&a, "lang"))
