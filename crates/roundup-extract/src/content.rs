@@ -191,11 +191,14 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
 
     // Raw text per subtree (before boilerplate marking), for the safety net.
     let mut raw = vec![0u32; n];
+    // Normalized length and comma count of every text node, computed once.
+    let mut tlen: Vec<(u32, u16)> = vec![(0, 0); n];
     // Paragraph-ish raw text: text whose nearest block ancestor is a <p>.
     for i in (0..n).rev() {
         let node = &dom.nodes[i];
         if node.tag == Tag::Text {
-            let (l, _) = text_len(dom.node_text(i));
+            tlen[i] = text_len(dom.node_text(i));
+            let l = tlen[i].0;
             let p = node.parent as usize;
             if dom.nodes[p].tag == Tag::P || l >= 100 {
                 raw[i] = l;
@@ -333,7 +336,7 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         }
         let node = &dom.nodes[i];
         if node.tag == Tag::Text {
-            let (l, c) = text_len(dom.node_text(i));
+            let (l, c) = tlen[i];
             st.chars[i] = l;
             st.commas[i] = c;
         } else if node.tag == Tag::A {
@@ -608,10 +611,19 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
         if !class.is_empty() {
             let min = score[b] * 0.2;
             for c in 0..n {
-                if c == b || !inited[c] || junk[c] || score[c] < min || ld(c) >= 0.3 || dom.class_id(c) != class {
+                if c == b
+                    || !inited[c]
+                    || junk[c]
+                    || score[c] < min
+                    || ld(c) >= 0.3
+                    || dom.class_id(c) != class
+                {
                     continue;
                 }
-                if roots.iter().any(|&r| r == c || is_ancestor(dom, r, c) || is_ancestor(dom, c, r)) {
+                if roots
+                    .iter()
+                    .any(|&r| r == c || is_ancestor(dom, r, c) || is_ancestor(dom, c, r))
+                {
                     continue;
                 }
                 roots.push(c);

@@ -303,8 +303,14 @@ impl Dom {
                                     if !dom.attrs.is_empty() && dom.attrs.len() as u32 > s0 {
                                         dom.attrs.push(' ');
                                     }
-                                    for ch in v.chars() {
-                                        dom.attrs.extend(ch.to_lowercase());
+                                    if v.is_ascii() {
+                                        let at = dom.attrs.len();
+                                        dom.attrs.push_str(v);
+                                        dom.attrs[at..].make_ascii_lowercase();
+                                    } else {
+                                        for ch in v.chars() {
+                                            dom.attrs.extend(ch.to_lowercase());
+                                        }
                                     }
                                 }
                                 "href" if tag == Tag::A || tag == Tag::Link => {

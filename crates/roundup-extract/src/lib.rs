@@ -209,7 +209,7 @@ pub fn extract_html(bytes: &[u8], opts: &Options<'_>) -> Result<Extraction, Extr
     let now = opts.now.unwrap_or_else(Utc::now);
     let declared = prepass::sniff_charset(bytes);
     let stripped = prepass::strip(bytes);
-    let html_text = prepass::decode(&stripped.html, declared);
+    let html_text = prepass::decode_owned(stripped.html, declared);
     let parsed = scraper::Html::parse_document(&html_text);
     drop(html_text);
     let dom = dom::Dom::from_html(&parsed);

@@ -126,6 +126,141 @@ fn tag_kind(rest: &[u8]) -> Option<TagKind> {
     })
 }
 
+/// Attributes the extractor reads; every other attribute is dropped before parsing (start tags
+/// are most of a page's bytes after scripts, and tokenizing attributes is most of the parse).
+fn keep_attr(name: &[u8]) -> bool {
+    matches!(
+        name,
+        b"class"
+            | b"id"
+            | b"href"
+            | b"itemprop"
+            | b"itemtype"
+            | b"role"
+            | b"datetime"
+            | b"src"
+            | b"data-src"
+            | b"rel"
+            | b"lang"
+            | b"xml:lang"
+            | b"name"
+            | b"property"
+            | b"http-equiv"
+            | b"content"
+            | b"charset"
+            | b"hidden"
+            | b"aria-hidden"
+    )
+}
+
+/// Writes `tag` (a whole start tag, `<` to `>`) to `out` with only the kept attributes; an
+/// inline style that hides the element becomes `hidden`. Copies the tag unchanged when it does
+/// not parse cleanly.
+fn rewrite_start_tag(tag: &[u8], out: &mut Vec<u8>) {
+    let start = out.len();
+    let n = tag.len();
+    let mut i = 1;
+    while i < n && !matches!(tag[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>') {
+        i += 1;
+    }
+    out.extend_from_slice(&tag[..i]);
+    let mut self_closing = false;
+    loop {
+        while i < n && matches!(tag[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/') {
+            self_closing = tag[i] == b'/';
+            i += 1;
+        }
+        if i >= n || tag[i] == b'>' {
+            break;
+        }
+        self_closing = false;
+        let ns = i;
+        while i < n
+            && !matches!(
+                tag[i],
+                b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/' | b'>' | b'='
+            )
+        {
+            i += 1;
+        }
+        let name_end = i;
+        if name_end == ns {
+            // A stray `=`: give up on rewriting.
+            out.truncate(start);
+            out.extend_from_slice(tag);
+            return;
+        }
+        while i < n && matches!(tag[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+            i += 1;
+        }
+        let mut value: Option<(usize, usize)> = None;
+        if i < n && tag[i] == b'=' {
+            i += 1;
+            while i < n && matches!(tag[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c') {
+                i += 1;
+            }
+            if i < n && (tag[i] == b'"' || tag[i] == b'\'') {
+                let q = tag[i];
+                let vs = i;
+                match memchr(q, &tag[i + 1..]) {
+                    Some(e) => {
+                        i = i + 1 + e + 1;
+                        value = Some((vs, i));
+                    }
+                    None => {
+                        out.truncate(start);
+                        out.extend_from_slice(tag);
+                        return;
+                    }
+                }
+            } else {
+                let vs = i;
+                while i < n && !matches!(tag[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'>') {
+                    i += 1;
+                }
+                value = Some((vs, i));
+            }
+        }
+        let mut lname = [0u8; 12];
+        let name = &tag[ns..name_end];
+        if name.len() > lname.len() {
+            continue;
+        }
+        for (d, c) in lname.iter_mut().zip(name) {
+            *d = c.to_ascii_lowercase();
+        }
+        let lname = &lname[..name.len()];
+        if keep_attr(lname) {
+            out.push(b' ');
+            match value {
+                Some((vs, ve)) => {
+                    out.extend_from_slice(name);
+                    out.push(b'=');
+                    out.extend_from_slice(&tag[vs..ve]);
+                }
+                None => out.extend_from_slice(name),
+            }
+        } else if lname == b"style" {
+            if let Some((vs, ve)) = value {
+                let v: Vec<u8> = tag[vs..ve]
+                    .iter()
+                    .filter(|c| !c.is_ascii_whitespace())
+                    .map(|c| c.to_ascii_lowercase())
+                    .collect();
+                if memchr::memmem::find(&v, b"display:none").is_some()
+                    || memchr::memmem::find(&v, b"visibility:hidden").is_some()
+                {
+                    out.extend_from_slice(b" hidden");
+                }
+            }
+        }
+    }
+    if self_closing {
+        out.push(b'/');
+    }
+    out.push(b'>');
+}
+
 /// Removes `<script>`, `<style>`, `<svg>`, `<template>` elements and comments.
 pub(crate) fn strip(b: &[u8]) -> Stripped {
     let mut out = Vec::with_capacity(b.len() / 2);
@@ -155,10 +290,16 @@ pub(crate) fn strip(b: &[u8]) -> Stripped {
             match kind {
                 TagKind::Open if !self_closing => {
                     depth += 1;
-                    if depth > MAX_DEPTH {
-                        out.extend_from_slice(&b[copied..lt]);
-                        copied = end;
+                    out.extend_from_slice(&b[copied..lt]);
+                    copied = end;
+                    if depth <= MAX_DEPTH {
+                        rewrite_start_tag(&b[lt..end], &mut out);
                     }
+                }
+                TagKind::Open | TagKind::Flat if rest.first() != Some(&b'/') => {
+                    out.extend_from_slice(&b[copied..lt]);
+                    copied = end;
+                    rewrite_start_tag(&b[lt..end], &mut out);
                 }
                 TagKind::Close => {
                     if depth > MAX_DEPTH {
@@ -253,6 +394,18 @@ pub(crate) fn sniff_charset(b: &[u8]) -> Option<&'static encoding_rs::Encoding> 
 }
 
 /// Decodes page bytes to text: BOM, then declared charset, then UTF-8 if valid, else a guess.
+/// [`decode`] taking ownership, so valid UTF-8 (nearly every page) is not copied.
+pub(crate) fn decode_owned(b: Vec<u8>, declared: Option<&'static encoding_rs::Encoding>) -> String {
+    if declared.is_none() || declared == Some(encoding_rs::UTF_8) {
+        match String::from_utf8(b) {
+            Ok(s) => s,
+            Err(e) => decode(e.as_bytes(), declared),
+        }
+    } else {
+        decode(&b, declared)
+    }
+}
+
 pub(crate) fn decode(b: &[u8], declared: Option<&'static encoding_rs::Encoding>) -> String {
     let enc = match declared {
         Some(e) => e,
@@ -298,6 +451,18 @@ mod tests {
     fn does_not_match_longer_tag_names() {
         let s = strip(b"<scripts>x</scripts><styled>y</styled>");
         assert_eq!(s.html, b"<scripts>x</scripts><styled>y</styled>");
+    }
+
+    #[test]
+    fn drops_unused_attributes() {
+        let s = strip(br#"<div data-x="1" class="a b" style="color:red" onclick='f("x")'><img srcset="a 1x" src=/i.png alt="A > B"><p STYLE="display: none" id=p1>t</p><br/></div>"#);
+        assert_eq!(
+            String::from_utf8(s.html).unwrap(),
+            r#"<div class="a b"><img src=/i.png><p hidden id=p1>t</p><br/></div>"#
+        );
+        // Unbalanced quotes: the tag is left as it was.
+        let s = strip(br#"<a href="x>y</a>"#);
+        assert_eq!(s.html, br#"<a href="x>y</a>"#);
     }
 
     #[test]
