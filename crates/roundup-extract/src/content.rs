@@ -108,6 +108,24 @@ fn date_line() -> &'static Regex {
     })
 }
 
+/// Credit lines, promotions and calls to action that stand alone as a paragraph (checked on
+/// paragraphs up to 300 characters).
+fn promo_line() -> &'static Regex {
+    static R: OnceLock<Regex> = OnceLock::new();
+    R.get_or_init(|| {
+        Regex::new(
+            r"(?xi)^\(?(?:additional\s+)?reporting\s+by\b|\bcontributed\s+(?:reporting|to\s+this\s+(?:report|story|article))
+            |^(?:[\p{Lu}][\p{L}.'-]+\s+){1,3}[\p{Lu}][\p{L}.'-]+,\s+(?:ap|associated\s+press)\b.{0,40}$
+            |^sharing\s+is\s+caring|^like\s+this\s+(?:story|article|post)\?|^don'?t\s+miss\b|^(?:highlights|text\s+size|advert|more:)$
+            |^comments\s+are\s+closed|^follow\s+(?:me|us)\s+on\b|^have\s+a\s+tip\?|\bmay\s+be\s+reached\s+at\b
+            |^(?:get|sign\s+up\s+for)\s+.{0,60}\b(?:newsletter|inbox)\b|^join\s+our\s+.{0,40}(?:forums?|community)\b
+            |^email\s+.{0,60}@|^follow\s+@\w+|^this\s+slideshow\s+requires|^(?:tempo\s+de\s+leitura|reading\s+time)\b|^\d+\s+min(?:ute)?s?\s+read$
+            |^if\s+you\s+(?:enjoyed|liked)\s+this\s+(?:article|story|post)|^this\s+document\s+is\s+subject\s+to\s+copyright",
+        )
+        .expect("valid regex")
+    })
+}
+
 fn junk_tag(t: Tag) -> bool {
     use Tag::*;
     matches!(
@@ -290,7 +308,8 @@ pub(crate) fn extract(dom: &Dom, title: Option<&str>) -> Content {
             }
         }
         let ci = dom.class_id(i);
-        if ci.is_empty() || big || embed[i] {
+        // Links are judged by link density, not by their names ("player-link", "tag-link").
+        if ci.is_empty() || big || embed[i] || node.tag == Tag::A {
             continue;
         }
         if strong_negative().is_match(ci) {
@@ -842,6 +861,9 @@ fn filter_blocks(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
             if !title_key.is_empty() && k == title_key {
                 continue;
             }
+        }
+        if chars < 300 && promo_line().is_match(t) {
+            continue;
         }
         // A dateline / timestamp on its own ("Monday, 22 January 2018 at 0:13").
         if chars < 60 && date_line().is_match(t) {
