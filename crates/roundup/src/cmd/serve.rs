@@ -165,10 +165,19 @@ pub struct DemoArgs {
     /// Run the pipeline, print the figures and exit without serving.
     #[arg(long)]
     pub no_serve: bool,
+    /// Write the sample world's articles with their story labels as clustering JSONL
+    /// ({"id","story","outlet","published","title","url","text"}) to FILE and exit.
+    #[arg(long, value_name = "FILE")]
+    pub export_stories: Option<std::path::PathBuf>,
 }
 
 /// `roundup demo`: the whole pipeline on the bundled sample world, then the site.
 pub fn demo(args: DemoArgs) -> Result<()> {
+    if let Some(path) = &args.export_stories {
+        std::fs::write(path, roundup_sample::stories_jsonl()).with_context(|| format!("writing {}", path.display()))?;
+        println!("wrote the sample world's labelled articles to {}", path.display());
+        return Ok(());
+    }
     app::runtime()?.block_on(async move {
         let t0 = std::time::Instant::now();
         let world = roundup_sample::serve::spawn("127.0.0.1:0")
