@@ -777,15 +777,15 @@ fn emit(dom: &Dom, root: usize, junk: &[bool], st: &Stats, out: &mut Vec<Block>)
     };
     let mut j = root;
     while j < end {
-        while stack.last().is_some_and(|o| o.end <= j) {
-            flush(&mut cur, out);
-            stack.pop();
-        }
         while links.last().is_some_and(|l| l.0 <= j) {
             let (_, href, start) = links.pop().unwrap_or_default();
             if cur.text.len() > start && !href.is_empty() {
                 cur.links.push((start, cur.text.len(), href));
             }
+        }
+        while stack.last().is_some_and(|o| o.end <= j) {
+            flush(&mut cur, out);
+            stack.pop();
         }
         let node = &dom.nodes[j];
         if junk[j] || (j != root && link_cluster(dom, j, st)) {
@@ -828,6 +828,11 @@ fn emit(dom: &Dom, root: usize, junk: &[bool], st: &Stats, out: &mut Vec<Block>)
         }
         j += 1;
     }
+    while let Some((_, href, start)) = links.pop() {
+        if cur.text.len() > start && !href.is_empty() {
+            cur.links.push((start, cur.text.len(), href));
+        }
+    }
     flush(&mut cur, out);
 }
 
@@ -838,7 +843,48 @@ fn norm_key(s: &str) -> String {
         .collect()
 }
 
-fn filter_blocks(blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
+/// Drops a closing list of short linked items ("More stories: …", a related-links box) and
+/// the short label before it.
+fn drop_trailing_link_list(blocks: &mut Vec<Block>) {
+    loop {
+        let Some(Kind::Li { list, .. }) = blocks.last().map(|b| b.kind) else {
+            return;
+        };
+        let start = blocks
+            .iter()
+            .rposition(|b| !matches!(b.kind, Kind::Li { list: l, .. } if l == list))
+            .map_or(0, |p| p + 1);
+        let items = &blocks[start..];
+        let linked = items.iter().all(|b| !b.links.is_empty() && b.chars() < 200);
+        let unpunctuated = items
+            .iter()
+            .filter(|b| !b.text.ends_with(['.', '!', '?']))
+            .count();
+        if items.len() < 3 || !linked || unpunctuated * 3 < items.len() * 2 {
+            return;
+        }
+        blocks.truncate(start);
+        if blocks
+            .last()
+            .is_some_and(|b| b.chars() < 40 && !b.text.ends_with(['.', '!', '?', '"', '”']))
+        {
+            blocks.pop();
+        }
+    }
+}
+
+fn filter_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
+    if std::env::var_os("ROUNDUP_EXTRACT_DEBUG").is_some() {
+        for b in blocks.iter().rev().take(12) {
+            eprintln!(
+                "raw block {:?} links {} {:?}",
+                b.kind,
+                b.links.len(),
+                b.text.chars().take(50).collect::<String>()
+            );
+        }
+    }
+    drop_trailing_link_list(&mut blocks);
     let title_key = title.map(norm_key).unwrap_or_default();
     let mut out: Vec<Block> = Vec::with_capacity(blocks.len());
     for b in blocks {
