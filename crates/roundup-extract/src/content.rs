@@ -894,7 +894,7 @@ fn filter_blocks(mut blocks: Vec<Block>, title: Option<&str>) -> Vec<Block> {
             continue;
         }
         let d = b.link_density();
-        if d > 0.5 && !(chars > 300 && d < 0.8) {
+        if d > 0.8 || (d > 0.5 && chars.saturating_sub(b.link_chars) < 60) {
             continue;
         }
         if (chars < 90 || (chars < 160 && !t.ends_with(['.', '!', '?'])))
