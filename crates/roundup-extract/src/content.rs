@@ -120,6 +120,7 @@ fn promo_line() -> &'static Regex {
             |^comments\s+are\s+closed|^follow\s+(?:me|us)\s+on\b|^have\s+a\s+tip\?|\bmay\s+be\s+reached\s+at\b
             |^(?:get|sign\s+up\s+for)\s+.{0,60}\b(?:newsletter|inbox)\b|^join\s+our\s+.{0,40}(?:forums?|community)\b
             |^email\s+.{0,60}@|^follow\s+@\w+|^this\s+slideshow\s+requires|^(?:tempo\s+de\s+leitura|reading\s+time)\b|^\d+\s+min(?:ute)?s?\s+read$
+            |\bsign\s+up\b.{0,80}\b(?:newsletters?|inbox)\b|^\[\w+[^\]]*\].*\[/\w+\]$
             |^if\s+you\s+(?:enjoyed|liked)\s+this\s+(?:article|story|post)|^this\s+document\s+is\s+subject\s+to\s+copyright",
         )
         .expect("valid regex")
