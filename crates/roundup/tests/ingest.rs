@@ -23,7 +23,7 @@ fn rss(base: &str) -> String {
     )
 }
 
-fn atom(base: &str) -> String {
+fn atom(_base: &str) -> String {
     format!(
         r#"<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Valley Ledger</title><id>urn:vl</id><updated>2026-12-01T08:00:00Z</updated>
