@@ -128,7 +128,27 @@ fn tag_kind(rest: &[u8]) -> Option<TagKind> {
 
 /// Attributes the extractor reads; every other attribute is dropped before parsing (start tags
 /// are most of a page's bytes after scripts, and tokenizing attributes is most of the parse).
-fn keep_attr(name: &[u8]) -> bool {
+fn keep_attr(tag: &[u8], name: &[u8]) -> bool {
+    if matches!(name, b"hidden" | b"aria-hidden") {
+        return true;
+    }
+    match tag {
+        b"a" => return matches!(name, b"href" | b"rel" | b"itemprop"),
+        b"img" => return matches!(name, b"src" | b"data-src" | b"itemprop"),
+        b"link" => return matches!(name, b"rel" | b"href" | b"itemprop"),
+        b"meta" => {
+            return matches!(
+                name,
+                b"name" | b"property" | b"http-equiv" | b"content" | b"itemprop" | b"charset"
+            )
+        }
+        // Elements that are never content: their attributes are never read.
+        b"source" | b"input" | b"button" | b"option" | b"select" | b"textarea" | b"iframe"
+        | b"video" | b"audio" | b"picture" | b"noscript" | b"form" | b"label" | b"br" | b"hr" => {
+            return false
+        }
+        _ => {}
+    }
     matches!(
         name,
         b"class"
@@ -164,6 +184,16 @@ fn rewrite_start_tag(tag: &[u8], out: &mut Vec<u8>) {
         i += 1;
     }
     out.extend_from_slice(&tag[..i]);
+    let mut tname = [0u8; 10];
+    let raw_name = &tag[1..i];
+    let tname: &[u8] = if raw_name.len() <= tname.len() {
+        for (d, c) in tname.iter_mut().zip(raw_name) {
+            *d = c.to_ascii_lowercase();
+        }
+        &tname[..raw_name.len()]
+    } else {
+        b""
+    };
     let mut self_closing = false;
     loop {
         while i < n && matches!(tag[i], b' ' | b'\t' | b'\n' | b'\r' | b'\x0c' | b'/') {
@@ -230,7 +260,7 @@ fn rewrite_start_tag(tag: &[u8], out: &mut Vec<u8>) {
             *d = c.to_ascii_lowercase();
         }
         let lname = &lname[..name.len()];
-        if keep_attr(lname) {
+        if keep_attr(tname, lname) {
             out.push(b' ');
             match value {
                 Some((vs, ve)) => {
