@@ -14,10 +14,12 @@
 //! expired lease, and the next claim takes them again.
 
 mod jobs;
+mod mail;
 mod queries;
 mod stories;
 
 pub use jobs::{Job, JobState, NewJob};
+pub use mail::*;
 pub use queries::*;
 pub use stories::*;
 
@@ -113,6 +115,12 @@ const MIGRATIONS: &[Migration] = &[
         name: "0002_stories_editions.sql",
         sqlite: include_str!("../migrations/sqlite/0002_stories_editions.sql"),
         postgres: include_str!("../migrations/postgres/0002_stories_editions.sql"),
+    },
+    Migration {
+        version: 3,
+        name: "0003_newsletters.sql",
+        sqlite: include_str!("../migrations/sqlite/0003_newsletters.sql"),
+        postgres: include_str!("../migrations/postgres/0003_newsletters.sql"),
     },
 ];
 
