@@ -206,6 +206,8 @@ pub fn key_facts(articles: &[StoryArticle], cfg: &DigestConfig) -> Vec<Fact> {
     let target = (articles.len() + 2).clamp(cfg.min_facts, cfg.max_facts.max(cfg.min_facts));
     let lambda = cfg.mmr_lambda;
     let mut chosen: Vec<usize> = Vec::new();
+    // Content terms of the chosen facts.
+    let mut covered: std::collections::BTreeSet<String> = std::collections::BTreeSet::new();
     while chosen.len() < target {
         let mut best: Option<(usize, f64)> = None;
         for i in 0..cands.len() {
@@ -218,6 +220,17 @@ pub fn key_facts(articles: &[StoryArticle], cfg: &DigestConfig) -> Vec<Fact> {
                 .fold(0.0, f64::max);
             if max_sim > cfg.fact_redundancy {
                 continue;
+            }
+            // Novelty: most of a new fact's content terms must not be in the facts so far
+            // (catches a restatement that uses other words around the same figures).
+            if !chosen.is_empty() {
+                let mut terms_i = cands[i].terms.clone();
+                terms_i.sort();
+                terms_i.dedup();
+                let new = terms_i.iter().filter(|t| !covered.contains(*t)).count();
+                if (new as f64) < cfg.fact_min_novelty * terms_i.len() as f64 {
+                    continue;
+                }
             }
             let score = lambda * relevance[i] - (1.0 - lambda) * max_sim;
             if best.is_none_or(|(_, b)| score > b) {
@@ -232,6 +245,7 @@ pub fn key_facts(articles: &[StoryArticle], cfg: &DigestConfig) -> Vec<Fact> {
                     && (chosen.len() < cfg.min_facts
                         || relevance[i] >= cfg.fact_min_relevance * top) =>
             {
+                covered.extend(cands[i].terms.iter().cloned());
                 chosen.push(i)
             }
             _ => break,

@@ -67,6 +67,8 @@ pub struct DigestConfig {
     pub fact_redundancy: f64,
     /// Cosine similarity at which another outlet's sentence corroborates a fact.
     pub fact_corroboration: f64,
+    /// Share of a new fact's content terms that must be absent from the facts chosen before.
+    pub fact_min_novelty: f64,
     /// Beyond `min_facts`, a fact needs at least this share of the best fact's relevance.
     pub fact_min_relevance: f64,
     /// Most direct quotes in the digest.
@@ -98,6 +100,7 @@ impl Default for DigestConfig {
             fact_redundancy: 0.35,
             fact_corroboration: 0.5,
             fact_min_relevance: 0.4,
+            fact_min_novelty: 0.5,
             max_quotes: 8,
             max_quotes_per_speaker: 2,
             max_attributions: 6,
@@ -170,6 +173,8 @@ fn norm_key(s: &str) -> String {
 pub fn story_quotes(articles: &[StoryArticle]) -> Vec<Quote> {
     // (key, first-seen order, quote)
     let mut merged: Vec<(String, Quote)> = Vec::new();
+    // key -> index in `merged` (lookup only; the output order is `merged`'s).
+    let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
     for a in articles {
         for q in quotes::extract_quotes(&a.text) {
             let surname = q
@@ -183,7 +188,7 @@ pub fn story_quotes(articles: &[StoryArticle]) -> Vec<Quote> {
                 outlet: a.outlet.clone(),
                 url: a.url.clone(),
             };
-            match merged.iter_mut().find(|(k, _)| *k == key) {
+            match index.get(&key).map(|&i| &mut merged[i]) {
                 Some((_, m)) => {
                     if !m.reported_by.contains(&src) {
                         m.reported_by.push(src);
@@ -195,16 +200,19 @@ pub fn story_quotes(articles: &[StoryArticle]) -> Vec<Quote> {
                         m.speaker_role = q.speaker_role.clone();
                     }
                 }
-                None => merged.push((
-                    key,
-                    Quote {
-                        text: q.text,
-                        speaker: q.speaker,
-                        speaker_role: q.speaker_role,
-                        kind: q.kind,
-                        reported_by: vec![src],
-                    },
-                )),
+                None => {
+                    index.insert(key.clone(), merged.len());
+                    merged.push((
+                        key,
+                        Quote {
+                            text: q.text,
+                            speaker: q.speaker,
+                            speaker_role: q.speaker_role,
+                            kind: q.kind,
+                            reported_by: vec![src],
+                        },
+                    ))
+                }
             }
         }
     }
