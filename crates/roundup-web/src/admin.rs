@@ -104,7 +104,7 @@ fn sign(st: &AppState, msg: &str) -> String {
 }
 
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if (s.len() & 1) != 0 {
         return None;
     }
     (0..s.len())

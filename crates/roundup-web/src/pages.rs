@@ -64,7 +64,18 @@ pub(crate) async fn front_cards(st: &Shared) -> Result<Vec<StoryCard>, WebError>
                 cards.push(c);
             }
             if !cards.is_empty() {
-                return Ok(cards);
+                // Stories an editor pinned after the edition went out lead the page.
+                let in_edition: HashSet<i64> = cards.iter().filter_map(|c| c.id).collect();
+                let mut pinned: Vec<StoryCard> = st
+                    .store
+                    .stories_since(now - FRONT_WINDOW_SECS, false, FRONT_STORIES as i64)
+                    .await?
+                    .iter()
+                    .filter(|s| s.pinned && !in_edition.contains(&s.id))
+                    .map(StoryCard::from_row)
+                    .collect();
+                pinned.extend(cards);
+                return Ok(pinned);
             }
         }
     }
@@ -186,7 +197,7 @@ pub(crate) async fn story_articles(
             });
         }
     }
-    out.sort_by(|a, b| b.at.cmp(&a.at));
+    out.sort_by_key(|a| std::cmp::Reverse(a.at));
     Ok(out)
 }
 

@@ -62,6 +62,45 @@ async fn home_shows_front_page_edition_and_ten_things() {
 }
 
 #[tokio::test]
+async fn stories_pinned_after_the_edition_lead_the_front_page() {
+    let (srv, _) = site().await;
+    let now = roundup_store::now_secs();
+    let id = srv
+        .store
+        .save_story(&roundup_store::StoryRecord {
+            headline: "Late breaking pinned story".into(),
+            first_seen: now - 60,
+            last_updated: now - 30,
+            score: 0.5,
+            digest: serde_json::json!({}),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(
+        !srv.get("/")
+            .await
+            .body
+            .contains("Late breaking pinned story"),
+        "not in the edition"
+    );
+    srv.store
+        .set_story_flags(id, Some(true), None)
+        .await
+        .unwrap();
+    srv.handle.refresh();
+    let b = srv.get("/").await.body;
+    let pinned = b
+        .find("Late breaking pinned story")
+        .expect("pinned story shown");
+    assert!(
+        pinned < b.find("Council approves harbor budget").unwrap(),
+        "and leads"
+    );
+    assert!(b.contains("Editor&#39;s pick") || b.contains("Editor's pick"));
+}
+
+#[tokio::test]
 async fn home_without_editions_ranks_live_stories() {
     // A store with stories but no editions.
     let s2 = store().await;
