@@ -218,6 +218,7 @@ pub fn story_quotes(articles: &[StoryArticle]) -> Vec<Quote> {
     }
     // Most widely reported first; stable on ties (first seen).
     let mut out: Vec<Quote> = merged.into_iter().map(|(_, q)| q).collect();
+    unify_speakers(&mut out);
     out.sort_by_key(|q| std::cmp::Reverse(q.reported_by.len()));
     out
 }
@@ -261,6 +262,64 @@ fn pick_quotes(quotes: Vec<Quote>, max: usize, per_speaker: usize) -> Vec<Quote>
         .filter(|(_, k)| *k)
         .map(|(q, _)| q)
         .collect()
+}
+
+/// Name shape of a speaker: (lower-case surname, lower-case given name if any), for speakers
+/// that end in a capitalized word ("Inspector Dave Gaskin" → ("gaskin", Some("dave"))).
+fn name_parts(speaker: &str) -> Option<(String, Option<String>)> {
+    let ws: Vec<&str> = speaker.split_whitespace().collect();
+    let last = ws.last()?;
+    if !last.chars().next().is_some_and(|c| c.is_uppercase()) {
+        return None;
+    }
+    let given = ws
+        .iter()
+        .rev()
+        .nth(1)
+        .filter(|g| g.chars().next().is_some_and(|c| c.is_uppercase()) && !quotes::is_title_word(g))
+        .map(|g| g.to_lowercase());
+    Some((last.to_lowercase(), given))
+}
+
+/// One person, one name across the story: "Insp Gaskin", "Mr Gaskin" and "Police Inspector
+/// Dave Gaskin" become the most used full form (with a given name) when only one person of
+/// that surname speaks.
+fn unify_speakers(quotes: &mut [Quote]) {
+    use std::collections::BTreeMap;
+    // surname -> (given names seen, full forms with a given name and their counts)
+    let mut families: BTreeMap<String, (Vec<String>, BTreeMap<String, usize>)> = BTreeMap::new();
+    for q in quotes.iter() {
+        if let Some((surname, Some(given))) = name_parts(&q.speaker) {
+            let e = families.entry(surname).or_default();
+            if !e.0.contains(&given) {
+                e.0.push(given);
+            }
+            *e.1.entry(q.speaker.clone()).or_insert(0) += q.reported_by.len();
+        }
+    }
+    for q in quotes.iter_mut() {
+        let Some((surname, given)) = name_parts(&q.speaker) else {
+            continue;
+        };
+        let Some((givens, forms)) = families.get(&surname) else {
+            continue;
+        };
+        if givens.len() != 1 || given.as_ref().is_some_and(|g| g != &givens[0]) {
+            continue;
+        }
+        // Most reported form; ties: the shorter, then alphabetical (stable and readable).
+        if let Some(best) = forms
+            .iter()
+            .max_by(|a, b| {
+                a.1.cmp(b.1)
+                    .then(b.0.len().cmp(&a.0.len()))
+                    .then(b.0.cmp(a.0))
+            })
+            .map(|(f, _)| f)
+        {
+            q.speaker = best.clone();
+        }
+    }
 }
 
 /// Build the digest of a story with the extractive (default) pipeline.

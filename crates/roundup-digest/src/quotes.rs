@@ -520,6 +520,12 @@ const TITLES: &[&str] = &[
     "founder",
 ];
 
+/// Whether a word (any case, with its period) is a title that may precede a name ("Insp" too).
+pub(crate) fn is_title_word(w: &str) -> bool {
+    let l = lc(w);
+    TITLES.contains(&l.as_str()) || crate::text::TITLE_ABBREVS.contains(&l.trim_end_matches('.'))
+}
+
 /// Heads of phrases that name an organization or group (resolved by "it" / "they").
 const ORG_HEADS: &[&str] = &[
     "ministry",
