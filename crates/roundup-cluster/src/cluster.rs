@@ -75,6 +75,9 @@ pub struct ClusterConfig {
     pub coverage_power: f32,
     /// Exponent of the coverage factor for headline-only stories (0 = off).
     pub coverage_power_short: f32,
+    /// For a one-article story, how many of its strongest terms count as its consistent terms
+    /// (0 = no coverage check against one-article stories).
+    pub single_consistent_terms: usize,
     /// Exponent of the reverse coverage factor in the join score (0 = off).
     pub reverse_power: f32,
     /// Exponent of the mutual consistent-term coverage factor in the merge score (0 = off).
@@ -119,6 +122,7 @@ impl Default for ClusterConfig {
             centroid_mix: 0.5,
             coverage_power: 0.5,
             reverse_power: 0.0,
+            single_consistent_terms: 0,
             coverage_power_short: 0.1,
             join_short: 0.12,
             join_long: 0.25,
@@ -144,10 +148,9 @@ struct Vocab {
     occ: Vec<u32>,
     cap: Vec<u32>,
     n_docs: u64,
-    /// Cached weight multiplier (IDF × name boost) per term.
-    #[serde(skip)]
+    /// Weight multiplier (IDF × name boost) per term, as last refreshed. Saved with the state
+    /// so that a restored clusterer continues exactly as the original would have.
     mult: Vec<f32>,
-    #[serde(skip)]
     mult_n: u64,
     #[serde(skip)]
     surface: FxHashMap<String, u32>,
@@ -268,12 +271,11 @@ struct Story {
     vectors: u32,
     /// How many of those were full-text articles.
     long_vectors: u32,
-    #[serde(skip)]
     derived: StoryDerived,
 }
 
 /// Values computed from a story's centroid and term counts, refreshed when it changes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
 struct StoryDerived {
     /// Weighted centroid norm.
     norm: f32,
@@ -332,7 +334,8 @@ pub struct Clusterer {
 
 struct Features {
     terms: Vec<(u32, f32)>,
-    words: Vec<String>,
+    /// Hashes of every word of title and body, in order (for near-duplicate shingles).
+    words: Vec<u64>,
     long: bool,
 }
 
@@ -455,10 +458,12 @@ impl Clusterer {
             }
         }
         self.dup.rebuild();
-        self.vocab.mult_n = 0;
-        self.vocab
-            .maybe_refresh_all(self.config.entity_boost, self.config.idf_add);
-        self.refresh_all_stories();
+        if self.vocab.mult.len() != self.vocab.df.len() {
+            self.vocab.mult_n = 0;
+            self.vocab
+                .maybe_refresh_all(self.config.entity_boost, self.config.idf_add);
+            self.refresh_all_stories();
+        }
     }
 
     /// Moves the clock to `now` (if later) and closes what fell out of the window.
@@ -494,7 +499,7 @@ impl Clusterer {
 
         // Near-duplicates fold into their canonical item's story.
         let k = if feats.words.len() >= 30 { 3 } else { 2 };
-        let sig = Signature::of_words(&feats.words, k, 4);
+        let sig = Signature::of_word_hashes(&feats.words, k, 4);
         if let Some(sig) = &sig {
             if let DupMatch::Duplicate { canonical, .. } = self.dup.check(sig) {
                 if let Some(story) = self.story_of(&canonical) {
@@ -616,8 +621,15 @@ impl Clusterer {
         let mut scored_pairs: Vec<(StoryId, f32)> = scored
             .iter()
             .map(|c| {
-                let long_story = self.stories.get(&c.story).is_some_and(|s| s.long_vectors * 2 > s.vectors);
-                let thr = if feats.long || long_story { self.config.join_long } else { self.config.join_short };
+                let long_story = self
+                    .stories
+                    .get(&c.story)
+                    .is_some_and(|s| s.long_vectors * 2 > s.vectors);
+                let thr = if feats.long || long_story {
+                    self.config.join_long
+                } else {
+                    self.config.join_short
+                };
                 (c.story, c.score / thr)
             })
             .collect();
@@ -727,7 +739,9 @@ impl Clusterer {
             let need = merge_at
                 * (1.0
                     + self.config.merge_size_slope
-                        * (smaller / self.config.merge_min_size.max(1) as f32).ln().max(0.0));
+                        * (smaller / self.config.merge_min_size.max(1) as f32)
+                            .ln()
+                            .max(0.0));
             if cc >= need {
                 self.last_merges.push((story_id, other, cc));
                 story_id = self.merge(story_id, other);
@@ -929,9 +943,11 @@ impl Clusterer {
         tokenize(&url_slug(&doc.url), &mut slug);
         let long = body.len() >= self.config.long_text_tokens;
 
-        let mut words: Vec<String> = Vec::with_capacity(title.len() + body.len());
-        words.extend(title.iter().map(|t| t.lower.clone()));
-        words.extend(body.iter().map(|t| t.lower.clone()));
+        let words: Vec<u64> = title
+            .iter()
+            .chain(&body)
+            .map(|t| crate::text::fnv1a(t.lower.as_bytes()))
+            .collect();
 
         let mut tf: FxHashMap<u32, [u16; 4]> = FxHashMap::default();
         let title_case = is_title_case(&title);
@@ -944,7 +960,7 @@ impl Clusterer {
                          lead: usize| {
             let mut prev: Option<(u32, u32)> = None;
             for (i, t) in toks.iter().enumerate() {
-                if t.lower.chars().count() < 2 || is_stopword(&t.lower) {
+                if t.lower.chars().nth(1).is_none() || is_stopword(&t.lower) {
                     continue;
                 }
                 let id = vocab.term(&lang, &t.lower);
@@ -1011,7 +1027,7 @@ impl Clusterer {
 
     /// Share (by term weight) of the story's consistent terms that the article contains.
     fn coverage(&self, doc_terms: &[u32], story: &Story) -> f32 {
-        if story.vectors < 2 || story.derived.consistent_total <= 0.0 {
+        if story.derived.consistent_total <= 0.0 {
             return 1.0;
         }
         let have: f32 = story
@@ -1049,7 +1065,21 @@ impl Clusterer {
         let norm = self.norm(&s.centroid);
         let mut consistent = Vec::new();
         let mut total = 0.0;
-        if s.vectors >= 2 {
+        if s.vectors == 1 && self.config.single_consistent_terms > 0 {
+            // One member: its strongest terms stand in for the consistent ones.
+            let mut top: Vec<(u32, f32)> = s
+                .centroid
+                .iter()
+                .map(|&(t, w)| (t, w * self.vocab.m(t)))
+                .collect();
+            top.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            for &(t, _) in top.iter().take(self.config.single_consistent_terms) {
+                let w = self.vocab.m(t);
+                consistent.push((t, w));
+                total += w;
+            }
+            consistent.sort_by_key(|x| x.0);
+        } else if s.vectors >= 2 {
             for &(t, c) in &s.term_counts {
                 if c * 2 >= s.vectors {
                     let w = self.vocab.m(t) * c as f32 / s.vectors as f32;

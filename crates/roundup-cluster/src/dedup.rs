@@ -34,6 +34,15 @@ impl Signature {
             return None;
         }
         let hashes: Vec<u64> = words.iter().map(|w| fnv1a(w.as_ref().as_bytes())).collect();
+        Self::of_word_hashes(&hashes, k, min_shingles)
+    }
+
+    /// Like [`Signature::of_words`], from the words' [`fnv1a`] hashes.
+    pub fn of_word_hashes(hashes: &[u64], k: usize, min_shingles: usize) -> Option<Signature> {
+        let k = k.max(1);
+        if hashes.len() < k || hashes.len() + 1 - k < min_shingles.max(1) {
+            return None;
+        }
         let mut sig = vec![u32::MAX; SIGNATURE_LEN];
         for win in hashes.windows(k) {
             let mut h: u64 = 0;
@@ -72,7 +81,7 @@ impl Signature {
 const SEEDS: [u64; SIGNATURE_LEN] = {
     let mut s = [0u64; SIGNATURE_LEN];
     let mut i = 0;
-    let mut x: u64 = 0x5eed_0f_c1u64;
+    let mut x: u64 = 0x5eed_0fc1_u64;
     while i < SIGNATURE_LEN {
         // SplitMix64 sequence, computed at compile time.
         x = x.wrapping_add(0x9e37_79b9_7f4a_7c15);

@@ -305,7 +305,6 @@ fn headline_only_stories_group_and_separate() {
                 .unwrap()
                 .story
         })
-        .map(|s| s)
         .collect();
     let s: Vec<u64> = s.into_iter().map(|x| c.resolve(x)).collect();
     assert_eq!(s[0], s[2]);
