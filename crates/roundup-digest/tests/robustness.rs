@@ -84,7 +84,7 @@ fn generated(seed: u64, len: usize) -> String {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         s.push_str(POOL[(x >> 33) as usize % POOL.len()]);
-        if (x >> 20) % 3 == 0 {
+        if (x >> 20).is_multiple_of(3) {
             s.push(' ');
         }
     }
@@ -204,7 +204,7 @@ fn degenerate_fields() {
             },
         ],
     };
-    let r = rank(&[s.clone()], now, &cfg);
+    let r = rank(std::slice::from_ref(&s), now, &cfg);
     assert!(r[0].score.is_finite());
     assert!(
         digest(&s, &DigestConfig::default())
