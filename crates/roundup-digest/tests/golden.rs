@@ -102,3 +102,16 @@ fn digest_has_the_expected_shape() {
     );
     assert_eq!(d.timeline.entries.len(), 6);
 }
+
+#[test]
+fn explain_lists_every_term() {
+    use chrono::TimeZone;
+    let now = chrono::Utc.with_ymd_and_hms(2026, 3, 2, 12, 0, 0).unwrap();
+    let r = roundup_digest::rank(&[load()], now, &roundup_digest::RankConfig::default());
+    let text = r[0].terms.to_string();
+    println!("{text}");
+    for term in ["outlets", "spread", "velocity", "prominence", "recency"] {
+        assert!(text.contains(term), "{term} missing from:\n{text}");
+    }
+    assert_eq!(r[0].outlets, 6);
+}
