@@ -428,6 +428,19 @@ pub(crate) async fn outlet(
     )
 }
 
+/// Points an edition's story links at the stories' current slugs (merged stories included);
+/// the edition's text stays exactly as published.
+async fn resolve_links(st: &Shared, e: &mut EditionView) -> Result<(), WebError> {
+    for c in &mut e.items {
+        if let Some(id) = c.id {
+            if let Some(row) = st.store.story(id).await? {
+                c.url = format!("/story/{}", row.slug);
+            }
+        }
+    }
+    Ok(())
+}
+
 /// GET /archive.
 pub(crate) async fn archive(State(st): State<Shared>) -> Result<Response, WebError> {
     let mut days: Vec<(String, Vec<EditionView>)> = Vec::new();
@@ -456,13 +469,16 @@ pub(crate) async fn archive_day(
     if !valid {
         return Err(WebError::NotFound(format!("archive {date}")));
     }
-    let editions: Vec<EditionView> = st
+    let mut editions: Vec<EditionView> = st
         .store
         .editions(None, Some(&date), 100)
         .await?
         .iter()
         .map(EditionView::from_row)
         .collect();
+    for e in &mut editions {
+        resolve_links(&st, e).await?;
+    }
     if editions.is_empty() {
         return Err(WebError::NotFound(format!("editions of {date}")));
     }
@@ -484,7 +500,8 @@ pub(crate) async fn edition(
     }) else {
         return Err(WebError::NotFound(format!("edition {id}")));
     };
-    let ed = EditionView::from_row(&e);
+    let mut ed = EditionView::from_row(&e);
+    resolve_links(&st, &mut ed).await?;
     render(
         &st,
         "edition.html",

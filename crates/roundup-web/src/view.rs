@@ -406,6 +406,7 @@ impl StoryCard {
             section_title: section_title(&section),
             section,
             outlet_count: count(item, &["outlet_count"])
+                .or_else(|| count(item, &["outlets"]))
                 .unwrap_or(0)
                 .max(coverage.total),
             article_count: count(item, &["article_count"]).unwrap_or(0),
@@ -747,6 +748,32 @@ mod tests {
         assert_eq!(cards[1].section, "world");
         assert_eq!(cards[2].url, "/story/story-9");
         assert_eq!(cards[3].headline, "");
+    }
+
+    #[test]
+    fn digest_crate_edition_items_are_understood() {
+        // The shape of roundup_digest::editions::EditionItem.
+        let item = json!({"position": 1, "story_id": "12", "headline": "H", "summary": "S",
+            "url": "https://outlet.example/a", "section": "business", "outlets": 5, "score": 3.5,
+            "digest": {"facts": [{"text": "F1", "sources": []}], "coverage": {"left": 2, "center": 1, "right": 2, "unrated": 0, "total": 5, "blindspots": []},
+                       "timeline": {"last_report_at": "2026-12-01T08:00:00Z"}}});
+        let c = StoryCard::from_snapshot_item(&item);
+        assert_eq!(c.id, Some(12));
+        assert_eq!(
+            c.url, "/story/story-12",
+            "the headline's article URL is not the story page"
+        );
+        assert_eq!(
+            (c.headline.as_str(), c.summary.as_str(), c.section.as_str()),
+            ("H", "S", "business")
+        );
+        assert_eq!(c.outlet_count, 5);
+        assert_eq!(c.facts, vec!["F1"]);
+        assert_eq!(c.coverage.total, 5);
+        assert_eq!(c.time.unwrap().iso, "2026-12-01T08:00:00Z");
+        let no_digest = json!({"story_id": "3", "headline": "T", "summary": "", "section": "world", "outlets": 2, "digest": null});
+        let c = StoryCard::from_snapshot_item(&no_digest);
+        assert_eq!((c.outlet_count, c.coverage.total), (2, 0));
     }
 
     #[test]

@@ -904,3 +904,74 @@ async fn theme_folder_overrides_templates_and_css() {
     );
     assert!(matches!(err, Err(roundup_web::WebError::Template(_))));
 }
+
+#[tokio::test]
+async fn editions_written_by_the_digest_crate_render() {
+    use roundup_digest::editions::{Edition, EditionItem, EditionKind};
+    let (srv, w) = site().await;
+    // The fixtures' digest JSON is the digest crate's own type.
+    let row = srv.store.story(w.budget).await.unwrap().unwrap();
+    let d: roundup_digest::Digest = serde_json::from_value(row.digest.clone())
+        .expect("fixture digest matches roundup_digest::Digest");
+    let ed = Edition {
+        kind: EditionKind::MorningBriefing,
+        title: "Today's roundup".into(),
+        generated_at: chrono::Utc::now(),
+        items: vec![
+            EditionItem {
+                position: 1,
+                story_id: w.storm.to_string(),
+                headline: "Storm item from the digest crate".into(),
+                summary: "Roads closed.".into(),
+                url: Some("https://gazette.example/storm".into()),
+                section: roundup_model::Section::Science,
+                outlets: 2,
+                score: 4.0,
+                digest: None,
+            },
+            EditionItem {
+                position: 2,
+                story_id: w.budget.to_string(),
+                headline: d.headline.text.clone(),
+                summary: d.summary.clone(),
+                url: d.headline.url.clone(),
+                section: d.section.section,
+                outlets: d.coverage.total,
+                score: 9.0,
+                digest: Some(d),
+            },
+        ],
+    };
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    let id = srv
+        .store
+        .publish_edition(
+            "front-page",
+            &today,
+            &ed.title,
+            &serde_json::to_value(&ed).unwrap(),
+        )
+        .await
+        .unwrap();
+    srv.handle.refresh();
+    let home = srv.get("/").await.body;
+    let storm = home
+        .find("Storm item from the digest crate")
+        .expect("item headline");
+    assert!(
+        storm < home.find("Council approves harbor budget").unwrap(),
+        "edition order kept"
+    );
+    assert!(
+        home.contains(&format!("href=\"/story/{}\"", w.storm_slug)),
+        "links the story page, not the article"
+    );
+    assert!(
+        home.contains("The council approved the harbor budget by seven votes to two."),
+        "facts from the item's digest"
+    );
+    let page = srv.get(&format!("/edition/{id}")).await.body;
+    assert!(page.contains("Storm item from the digest crate"));
+    assert!(page.contains(&format!("href=\"/story/{}\"", w.budget_slug)));
+    check_rss(&srv.get("/feed.xml").await.body, 2);
+}
