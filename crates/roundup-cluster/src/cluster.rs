@@ -59,6 +59,8 @@ pub struct ClusterConfig {
     pub centroid_mix: f32,
     /// Join threshold for a headline-only article.
     pub join_short: f32,
+    /// Extra share of `join_long` required to join a one-article full-text story.
+    pub lone_join_extra: f32,
     /// Join threshold for a full-text article.
     pub join_long: f32,
     /// Centroid similarity at which two headline-only stories merge.
@@ -126,6 +128,7 @@ impl Default for ClusterConfig {
             coverage_power_short: 0.1,
             join_short: 0.12,
             join_long: 0.25,
+            lone_join_extra: 0.2,
             merge_short: 0.15,
             merge_long: 0.5,
             merge_min_size: 2,
@@ -304,7 +307,7 @@ pub struct CandidateScore {
 /// State: everything needed to continue is plain data and serializes with serde (the inverted
 /// index and caches are skipped and rebuilt by [`Clusterer::rebuild_indexes`], which
 /// [`Clusterer::from_json`] calls). The state is also a pure function of the articles fed and
-/// their arrival times, so replaying the window's articles in order rebuilds it exactly.
+/// their arrival times: replaying the same sequence gives the same stories and ids.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct Clusterer {
     config: ClusterConfig,
@@ -626,7 +629,15 @@ impl Clusterer {
                     .get(&c.story)
                     .is_some_and(|s| s.long_vectors * 2 > s.vectors);
                 let thr = if feats.long || long_story {
+                    // One full-text article is thin evidence for a story (twin events of one
+                    // kind look alike pairwise): ask more of it.
+                    let lone = self.stories.get(&c.story).is_some_and(|s| s.vectors == 1);
                     self.config.join_long
+                        * if lone {
+                            1.0 + self.config.lone_join_extra
+                        } else {
+                            1.0
+                        }
                 } else {
                     self.config.join_short
                 };

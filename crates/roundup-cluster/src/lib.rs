@@ -3,16 +3,34 @@
 //! Main types:
 //! - [`Clusterer`]: online clustering of articles into stories over a rolling window
 //!   ([`ClusterConfig::window_hours`], default 72 h). Feed each article with
-//!   [`Clusterer::ingest`] as it arrives; it returns the story ([`Assignment`]). Story ids are
-//!   stable: an id, once given, names the same story until it is merged into another, which is
-//!   reported as [`StoryEvent::Merged`] (old id → surviving id) so a store can redirect.
-//! - [`dedup::DupIndex`]: MinHash near-duplicate index. The clusterer uses it to fold
-//!   syndicated copies into one canonical item that remembers every outlet that ran it.
-//! - [`Doc`]: the article fields the clusterer reads.
+//!   [`Clusterer::ingest`] (or [`Clusterer::ingest_in_order`]) as it arrives; it returns the
+//!   story ([`Assignment`]). Story ids are stable: an id, once given, names the same story until
+//!   it is merged into another, which is reported as [`StoryEvent::Merged`] (old id → surviving
+//!   id) so a store can redirect; stories with no article for a whole window are closed
+//!   ([`StoryEvent::Expired`]). Articles never move between stories except through a merge.
+//! - [`dedup::DupIndex`]: MinHash near-duplicate index (48 hashes over word shingles, LSH
+//!   bands). The clusterer uses it to fold syndicated copies into one canonical item that
+//!   remembers every outlet that ran it ([`Clusterer::duplicates`]).
+//! - [`Doc`]: the article fields the clusterer reads; [`batch`]: the JSONL evaluation
+//!   interface behind `roundup cluster`; [`synth`]: the seeded generator behind
+//!   `roundup bench cluster`.
 //!
-//! Persistence: [`Clusterer::to_json`] / [`Clusterer::from_json`] snapshot the state (indexes are
-//! rebuilt on load). The state is also a deterministic function of the articles and arrival
-//! times fed, so a pipeline may instead replay the last window of articles in order.
+//! How an article is placed (see [`cluster`] for details): a sparse vector of stemmed words
+//! (title, URL slug, lead and body as weighted fields; IDF from the stream; words that are
+//! usually capitalized mid-sentence boosted as names) is compared, via an inverted index over the
+//! window, with candidate stories: centroid similarity blended with the closest members, damped
+//! by the time gap, and for full-text stories weighed by how many of the story's consistent terms
+//! the article shares (two different events of one kind share topic words but not their names
+//! and numbers). Below the threshold the article opens a story; stories that turn out to be one
+//! (centroid similarity, a threshold growing with their size, mutual coverage) are merged.
+//!
+//! Persistence: [`Clusterer::to_json`] / [`Clusterer::from_json`] snapshot the state (term
+//! statistics, window articles, stories, duplicate items, merge redirects); the inverted index
+//! and LSH bands are rebuilt on load, and a restored clusterer continues exactly as the original
+//! would have. The state is also a deterministic function of the articles and arrival times fed:
+//! replaying the same articles from the start gives the same ids, and a pipeline that lost its
+//! snapshot can rebuild a working state by replaying the last window of articles in order (with
+//! new story ids, which it then maps to its stored ones by their articles).
 
 pub mod batch;
 pub mod cluster;
