@@ -218,12 +218,27 @@ impl RateLimiter {
     }
 }
 
-/// The client's IP address (from the connection; "unknown" when not served over TCP).
+/// The client's IP address: the last entry of the configured proxy header when set and
+/// present, else the TCP peer ("unknown" when not served over TCP).
 pub(crate) struct ClientIp(String);
 
-impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
+impl FromRequestParts<Shared> for ClientIp {
     type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> Result<Self, Self::Rejection> {
+        if let Some(h) = st.cfg.client_ip_header.as_deref() {
+            let forwarded = parts
+                .headers
+                .get_all(h)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(','))
+                .map(str::trim)
+                .rfind(|v| !v.is_empty())
+                .map(str::to_string);
+            if let Some(ip) = forwarded {
+                return Ok(ClientIp(ip));
+            }
+        }
         Ok(ClientIp(
             parts
                 .extensions

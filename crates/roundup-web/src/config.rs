@@ -35,6 +35,10 @@ pub struct WebConfig {
     pub subscribers: Option<Arc<dyn SubscriberStats>>,
     /// Metrics registry to use (share one with the pipeline); a fresh one when `None`.
     pub metrics: Option<Arc<Metrics>>,
+    /// Header naming the client address when the site runs behind a reverse proxy
+    /// ("x-forwarded-for"; its last entry, the one the proxy added, is used). `None` uses
+    /// the TCP peer address. Only set this when a proxy you control always sets the header.
+    pub client_ip_header: Option<String>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -47,6 +51,7 @@ impl std::fmt::Debug for WebConfig {
             .field("secure_cookies", &self.secure_cookies)
             .field("lists", &self.lists)
             .field("subscribers", &self.subscribers.is_some())
+            .field("client_ip_header", &self.client_ip_header)
             .finish()
     }
 }
@@ -64,6 +69,7 @@ impl Default for WebConfig {
             publisher: Arc::new(NotConfigured),
             subscribers: None,
             metrics: None,
+            client_ip_header: None,
         }
     }
 }

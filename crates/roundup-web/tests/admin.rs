@@ -477,3 +477,31 @@ async fn publish_and_subscriber_hooks() {
     assert!(dash.body.contains("Subscribers"));
     assert!(dash.body.contains("<td>42</td>"));
 }
+
+#[tokio::test]
+async fn behind_a_proxy_the_limit_is_per_forwarded_address() {
+    let (srv, _) = admin_site(WebConfig {
+        client_ip_header: Some("x-forwarded-for".into()),
+        ..config()
+    })
+    .await;
+    let form = srv.get("/admin/login").await;
+    let pre = cookies_of(&form);
+    let body = format!("csrf={}&password=guess", csrf_of(&form.body));
+    let attempt = |ip: &'static str| {
+        let h = vec![
+            ("Content-Type", "application/x-www-form-urlencoded"),
+            ("Cookie", pre.as_str()),
+            ("X-Forwarded-For", ip),
+        ];
+        let body = body.clone();
+        let srv = &srv;
+        async move { srv.request("POST", "/admin/login", &h, &body).await.status }
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("198.51.100.7, 10.0.0.1").await, 401);
+    }
+    // A client-supplied first entry cannot dodge the limit: the proxy-added last one counts.
+    assert_eq!(attempt("203.0.113.9, 10.0.0.1").await, 429);
+    assert_eq!(attempt("10.0.0.2").await, 401, "another client");
+}
