@@ -93,6 +93,9 @@ fn norm_ns(uri: &str) -> String {
     }
 }
 
+/// Tags kept per entry / feed.
+const MAX_TAGS: usize = 256;
+
 const CAN_BE_RELATIVE_URI: &[&str] = &[
     "comments",
     "docs",
@@ -314,9 +317,12 @@ impl Handler {
             while pieces.len() > 1 && pieces.last().is_some_and(|p| p.trim().is_empty()) {
                 pieces.pop();
             }
-            while pieces.len() > 1 && pieces[0].trim().is_empty() {
-                pieces.remove(0);
-            }
+            let lead = pieces
+                .iter()
+                .take(pieces.len().saturating_sub(1))
+                .take_while(|p| p.trim().is_empty())
+                .count();
+            pieces.drain(..lead);
             if !pieces.is_empty()
                 && (pieces[0] == "<div>" || pieces[0].starts_with("<div "))
                 && pieces.last().map(String::as_str) == Some("</div>")
@@ -494,7 +500,9 @@ impl Handler {
         }
         let v = json!({"term": term, "scheme": scheme, "label": label});
         if let Value::Array(a) = tags {
-            if !a.contains(&v) {
+            // duplicates are dropped; the check (and the list) is bounded so hostile
+            // documents with huge tag lists stay linear
+            if a.len() < MAX_TAGS && !a.contains(&v) {
                 a.push(v);
             }
         }
@@ -1766,10 +1774,11 @@ fn link_from_alternate(ctx: &Map<String, Value>) -> bool {
     let Some(link) = ctx.get("link").and_then(Value::as_str) else {
         return false;
     };
+    // bounded scan: the first alternate links are the ones that matter
     ctx.get("links")
         .and_then(Value::as_array)
         .is_some_and(|ls| {
-            ls.iter().any(|l| {
+            ls.iter().take(64).any(|l| {
                 l.get("rel").and_then(Value::as_str) == Some("alternate")
                     && l.get("href").and_then(Value::as_str) == Some(link)
             })

@@ -36,11 +36,19 @@ pub(crate) enum Tok<'a> {
 pub(crate) struct Tokenizer<'a> {
     s: &'a str,
     pos: usize,
+    /// once a search for '>' / "-->" from some position failed, later ones fail too
+    no_gt_from: usize,
+    no_comment_end_from: usize,
 }
 
 impl<'a> Tokenizer<'a> {
     pub(crate) fn new(s: &'a str) -> Self {
-        Tokenizer { s, pos: 0 }
+        Tokenizer {
+            s,
+            pos: 0,
+            no_gt_from: usize::MAX,
+            no_comment_end_from: usize::MAX,
+        }
     }
 }
 
@@ -61,7 +69,15 @@ impl<'a> Iterator for Tokenizer<'a> {
             b'<' => {
                 let rest = &s[start..];
                 if rest.starts_with("<!--") {
-                    if let Some(i) = rest[4..].find("-->") {
+                    let found = if start >= self.no_comment_end_from {
+                        None
+                    } else {
+                        rest[4..].find("-->")
+                    };
+                    if found.is_none() {
+                        self.no_comment_end_from = self.no_comment_end_from.min(start);
+                    }
+                    if let Some(i) = found {
                         let e = start + 4 + i;
                         self.pos = e + 3;
                         return Some(Tok::Comment(&s[start + 4..e]));
@@ -71,7 +87,15 @@ impl<'a> Iterator for Tokenizer<'a> {
                     return Some(Tok::Other(&s[start..self.pos]));
                 }
                 if rest.starts_with("<!") || rest.starts_with("<?") {
-                    if let Some(i) = rest.find('>') {
+                    let found = if start >= self.no_gt_from {
+                        None
+                    } else {
+                        rest.find('>')
+                    };
+                    if found.is_none() {
+                        self.no_gt_from = self.no_gt_from.min(start);
+                    }
+                    if let Some(i) = found {
                         self.pos = start + i + 1;
                         return Some(Tok::Other(&s[start..start + i + 1]));
                     }
@@ -470,6 +494,9 @@ const ACCEPTABLE_ATTRIBUTES: &[&str] = &[
     "wrap",
     "xml:lang",
 ];
+
+/// Attributes kept per HTML tag.
+const MAX_HTML_ATTRS: usize = 256;
 
 const VOID: &[&str] = &[
     "area", "base", "basefont", "br", "col", "command", "embed", "frame", "hr", "img", "input",
@@ -1277,19 +1304,24 @@ pub(crate) fn sanitize_typed(
                 }
                 // normalize: later duplicates win, lower-case rel/type, sort
                 let mut norm: Vec<(String, String)> = Vec::with_capacity(attrs.len());
-                for (k, v) in attrs {
+                for (k, v) in attrs.into_iter().take(MAX_HTML_ATTRS) {
                     let v = if k == "rel" || k == "type" {
                         v.to_lowercase()
                     } else {
                         v
                     };
-                    if let Some(slot) = norm.iter_mut().find(|(n, _)| *n == k) {
-                        slot.1 = v;
-                    } else {
-                        norm.push((k, v));
+                    norm.push((k, v));
+                }
+                // later duplicates win: stable sort by name, keep the last of each run
+                norm.sort_by(|a, b| a.0.cmp(&b.0));
+                let mut dedup: Vec<(String, String)> = Vec::with_capacity(norm.len());
+                for (k, v) in norm {
+                    match dedup.last_mut() {
+                        Some(last) if last.0 == k => last.1 = v,
+                        _ => dedup.push((k, v)),
                     }
                 }
-                norm.sort();
+                let norm = dedup;
                 let lname = name.to_ascii_lowercase();
                 out.push('<');
                 out.push_str(&name);

@@ -304,6 +304,48 @@ mod tests {
     }
 
     #[test]
+    fn hostile_documents_stay_linear() {
+        let t = std::time::Instant::now();
+        let opts = ParseOptions::default();
+        // entity expansion bomb
+        let mut bomb = String::from("<!DOCTYPE r [<!ENTITY e \"");
+        bomb.push_str(&"x".repeat(100_000));
+        bomb.push_str("\">]><rss><channel><title>");
+        bomb.push_str(&"&e;".repeat(20_000));
+        bomb.push_str("</title></channel></rss>");
+        let p = parse_feed_lenient(bomb.as_bytes(), &opts);
+        assert!(p.bozo.is_some());
+        assert!(
+            p.feed
+                .get("title")
+                .and_then(|t| t.as_str())
+                .map_or(0, str::len)
+                < 2_000_000
+        );
+        // many attributes, many bogus end tags, many unterminated comments in HTML
+        let mut s = String::from("<rss><channel><item><title a0=\"1\"");
+        for i in 1..50_000 {
+            s.push_str(&format!(" a{i}=\"{i}\""));
+        }
+        s.push('>');
+        s.push_str(&"</nope>".repeat(50_000));
+        s.push_str("</title><description>");
+        s.push_str(&"&lt;!--x&gt;&lt;!x".repeat(50_000));
+        s.push_str(&"&lt;b ".repeat(20_000));
+        s.push_str("</description><category>a</category>");
+        s.push_str(&"<category>b</category>".repeat(20_000));
+        s.push_str("</item></channel></rss>");
+        let p = parse_feed_lenient(s.as_bytes(), &opts);
+        assert_eq!(p.items.len(), 1);
+        let _ = p.entries(None);
+        assert!(
+            t.elapsed() < std::time::Duration::from_secs(30),
+            "took {:?}",
+            t.elapsed()
+        );
+    }
+
+    #[test]
     fn huge_nesting_is_fine() {
         let mut s = String::from("<rss><channel><item><description>");
         s.push_str(&"<div>".repeat(100_000));

@@ -48,6 +48,15 @@ pub(crate) trait Sink {
     fn text(&mut self, text: &str);
 }
 
+/// Attributes kept per start tag.
+const MAX_ATTRS: usize = 512;
+/// How far below the top of the open-element stack a mismatched end tag is looked for.
+const MAX_RECOVERY_DEPTH: usize = 256;
+/// Namespace bindings kept in scope.
+const MAX_SCOPES: usize = 4096;
+/// Bytes that DOCTYPE entity expansion may add, as a multiple of the input size.
+const ENTITY_EXPANSION_FACTOR: usize = 4;
+
 struct Open {
     qname: String,
     scope_len: usize,
@@ -64,6 +73,7 @@ pub(crate) fn parse(input: &str, sink: &mut impl Sink) -> Option<String> {
         stack: Vec::new(),
         seen_root: false,
         root_closed: false,
+        expanded: 0,
     };
     p.run(sink);
     p.err
@@ -79,6 +89,7 @@ struct Parser<'a> {
     stack: Vec<Open>,
     seen_root: bool,
     root_closed: bool,
+    expanded: usize,
 }
 
 fn is_name_start(c: char) -> bool {
@@ -366,6 +377,10 @@ impl<'a> Parser<'a> {
             } else {
                 self.error("not well-formed (attribute without value)");
             }
+            if raw_attrs.len() >= MAX_ATTRS {
+                self.error("too many attributes");
+                continue;
+            }
             if raw_attrs.iter().any(|(n, _)| *n == aname) {
                 self.error("duplicate attribute");
                 continue;
@@ -384,6 +399,10 @@ impl<'a> Parser<'a> {
             }
         }
         for d in &decls {
+            if self.scopes.len() >= MAX_SCOPES {
+                self.error("too many namespace declarations");
+                break;
+            }
             self.scopes.push(d.clone());
         }
         let mut attrs = Vec::with_capacity(raw_attrs.len());
@@ -460,7 +479,13 @@ impl<'a> Parser<'a> {
         };
         let name = self.s[start..close].trim();
         self.pos = (close + 1).min(bytes.len());
-        match self.stack.iter().rposition(|o| o.qname == name) {
+        // look for the matching open element near the top only (keeps recovery linear)
+        let floor = self.stack.len().saturating_sub(MAX_RECOVERY_DEPTH);
+        match self.stack[floor..]
+            .iter()
+            .rposition(|o| o.qname == name)
+            .map(|i| i + floor)
+        {
             Some(i) => {
                 if i + 1 != self.stack.len() {
                     self.error(format!("mismatched tag </{name}>"));
@@ -541,7 +566,15 @@ impl<'a> Parser<'a> {
                             "apos" => out.push('\''),
                             _ => {
                                 if let Some(v) = self.entities.get(name) {
-                                    out.push_str(v);
+                                    self.expanded += v.len();
+                                    if self.expanded
+                                        > self.s.len().saturating_mul(ENTITY_EXPANSION_FACTOR)
+                                            + 65_536
+                                    {
+                                        self.pos_error(at, "entity expansion limit exceeded");
+                                    } else {
+                                        out.push_str(v);
+                                    }
                                 } else {
                                     self.pos_error(at, &format!("undefined entity &{name};"));
                                     match crate::html::entity_char(name) {
