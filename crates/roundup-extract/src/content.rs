@@ -53,14 +53,14 @@ fn strong_negative() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?x)comment|disqus|\bshare|sharing|social|newsletter|subscri|signup|sign-up|cookie|consent|gdpr
-            |related|recommend|promo|advert|\bads?\b|\bad[-_]|[-_]ads?\b|dfp|sponsor|outbrain|taboola|popup|modal
-            |breadcrumb|byline|author[-_]?(?:bio|info|box|card)|\bbio\b|most[-_]?(?:popular|read|viewed)|trending
-            |recirc|read[-_]?more|more[-_]?(?:stories|articles|news)|\btags?\b|tag[-_]?list|keywords|caption|credit
-            |sr-only|screen-?reader|visually-?hidden|offscreen|\bprint[-_]?only|toolbar|pagination|pager|skip[-_]?link
-            |\bmeta\b|post[-_]?meta|entry[-_]?meta|article[-_]?meta|dateline|timestamp|\bdate\b|published|author\b|\bauthors\b
-            |paywall|registration|login|signin|sign-in|banner|masthead|sidebar|widget|\bnav\b|navbar|navigation|\bmenu\b|footer|\bheader\b
-            |jump[-_]?link|table[-_]?of[-_]?contents|\btoc\b|embed|video|player|gallery|slideshow|carousel|lightbox",
+            r"(?x)comment|disqus|(?-u:\b)share|sharing|social|newsletter|subscri|signup|sign-up|cookie|consent|gdpr
+            |related|recommend|promo|advert|(?-u:\b)ads?(?-u:\b)|(?-u:\b)ad[-_]|[-_]ads?(?-u:\b)|dfp|sponsor|outbrain|taboola|popup|modal
+            |breadcrumb|byline|author[-_]?(?:bio|info|box|card)|(?-u:\b)bio(?-u:\b)|most[-_]?(?:popular|read|viewed)|trending
+            |recirc|read[-_]?more|more[-_]?(?:stories|articles|news)|(?-u:\b)tags?(?-u:\b)|tag[-_]?list|keywords|caption|credit
+            |sr-only|screen-?reader|visually-?hidden|offscreen|(?-u:\b)print[-_]?only|toolbar|pagination|pager|skip[-_]?link
+            |(?-u:\b)meta(?-u:\b)|post[-_]?meta|entry[-_]?meta|article[-_]?meta|dateline|timestamp|(?-u:\b)date(?-u:\b)|published|author(?-u:\b)|(?-u:\b)authors(?-u:\b)
+            |paywall|registration|login|signin|sign-in|banner|masthead|sidebar|widget|(?-u:\b)nav(?-u:\b)|navbar|navigation|(?-u:\b)menu(?-u:\b)|footer|(?-u:\b)header(?-u:\b)
+            |jump[-_]?link|table[-_]?of[-_]?contents|(?-u:\b)toc(?-u:\b)|embed|video|player|gallery|slideshow|carousel|lightbox",
         )
         .expect("valid regex")
     })
@@ -69,7 +69,7 @@ fn strong_negative() -> &'static Regex {
 fn weak_negative() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?x)extra|community|shoutbox|supplement|\bfoot|header|legend|remark|replies|rss|skyscraper|tool|aside|rail|\bnext\b|\bprev")
+        Regex::new(r"(?x)extra|community|shoutbox|supplement|(?-u:\b)foot|header|legend|remark|replies|rss|skyscraper|tool|aside|rail|(?-u:\b)next(?-u:\b)|(?-u:\b)prev")
             .expect("valid regex")
     })
 }
@@ -78,7 +78,7 @@ fn positive() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?x)article|\bbody|content|entry|\bmain|\bpost|story|\btext|blog|hentry|prose|rich-?text|h-entry|e-content|paragraph|column",
+            r"(?x)article|(?-u:\b)body|content|entry|(?-u:\b)main|(?-u:\b)post|story|(?-u:\b)text|blog|hentry|prose|rich-?text|h-entry|e-content|paragraph|column",
         )
         .expect("valid regex")
     })
@@ -88,7 +88,7 @@ fn boilerplate_line() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?xi)^(?:advertisement|advertising|sponsored(?:\s+content)?|ad\b|read\s+more|read\s+next|continue\s+reading|related(?:\s+\w+)?:?
+            r"(?xi)^(?:advertisement|advertising|sponsored(?:\s+content)?|ad(?-u:\b)|read\s+more|read\s+next|continue\s+reading|related(?:\s+\w+)?:?
             |see\s+also|more\s+on\s+this|share(?:\s+this)?(?:\s+(?:article|story|post))?|follow\s+us|sign\s+up|subscribe|click\s+here|tap\s+here
             |image(?:\s+\d+)?:|photo:|photograph:|picture:|caption:|©|\(c\)\s|copyright|all\s+rights\s+reserved|loading|you\s+may\s+also\s+like
             |recommended|more\s+from|listen\s+to|watch:|watch\s+now|getty\s+images|ap\s+photo|reuters/|last\s+updated|updated:?|published:?
@@ -103,7 +103,7 @@ fn boilerplate_line() -> &'static Regex {
 fn date_line() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?:19|20)\d{2}\b.*\b\d{1,2}[:h]\d{2}\b|\b\d{1,2}[:h]\d{2}\b.*(?:19|20)\d{2}\b")
+        Regex::new(r"(?:19|20)\d{2}(?-u:\b).*(?-u:\b)\d{1,2}[:h]\d{2}(?-u:\b)|(?-u:\b)\d{1,2}[:h]\d{2}(?-u:\b).*(?:19|20)\d{2}(?-u:\b)")
             .expect("valid regex")
     })
 }
@@ -114,13 +114,13 @@ fn promo_line() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?xi)^\(?(?:additional\s+)?reporting\s+by\b|\bcontributed\s+(?:reporting|to\s+this\s+(?:report|story|article))
-            |^(?:[\p{Lu}][\p{L}.'-]+\s+){1,3}[\p{Lu}][\p{L}.'-]+,\s+(?:ap|associated\s+press)\b.{0,40}$
-            |^sharing\s+is\s+caring|^like\s+this\s+(?:story|article|post)\?|^don'?t\s+miss\b|^(?:highlights|text\s+size|advert|more:)$
-            |^comments\s+are\s+closed|^follow\s+(?:me|us)\s+on\b|^have\s+a\s+tip\?|\bmay\s+be\s+reached\s+at\b
-            |^(?:get|sign\s+up\s+for)\s+.{0,60}\b(?:newsletter|inbox)\b|^join\s+our\s+.{0,40}(?:forums?|community)\b
-            |^email\s+.{0,60}@|^follow\s+@\w+|^this\s+slideshow\s+requires|^(?:tempo\s+de\s+leitura|reading\s+time)\b|^\d+\s+min(?:ute)?s?\s+read$
-            |\bsign\s+up\b.{0,80}\b(?:newsletters?|inbox)\b|^\[\w+[^\]]*\].*\[/\w+\]$
+            r"(?xi)^\(?(?:additional\s+)?reporting\s+by(?-u:\b)|(?-u:\b)contributed\s+(?:reporting|to\s+this\s+(?:report|story|article))
+            |^(?:[\p{Lu}][\p{L}.'-]+\s+){1,3}[\p{Lu}][\p{L}.'-]+,\s+(?:ap|associated\s+press)(?-u:\b).{0,40}$
+            |^sharing\s+is\s+caring|^like\s+this\s+(?:story|article|post)\?|^don'?t\s+miss(?-u:\b)|^(?:highlights|text\s+size|advert|more:)$
+            |^comments\s+are\s+closed|^follow\s+(?:me|us)\s+on(?-u:\b)|^have\s+a\s+tip\?|(?-u:\b)may\s+be\s+reached\s+at(?-u:\b)
+            |^(?:get|sign\s+up\s+for)\s+.{0,60}(?-u:\b)(?:newsletter|inbox)(?-u:\b)|^join\s+our\s+.{0,40}(?:forums?|community)(?-u:\b)
+            |^email\s+.{0,60}@|^follow\s+@\w+|^this\s+slideshow\s+requires|^(?:tempo\s+de\s+leitura|reading\s+time)(?-u:\b)|^\d+\s+min(?:ute)?s?\s+read$
+            |(?-u:\b)sign\s+up(?-u:\b).{0,80}(?-u:\b)(?:newsletters?|inbox)(?-u:\b)|^\[\w+[^\]]*\].*\[/\w+\]$
             |^if\s+you\s+(?:enjoyed|liked)\s+this\s+(?:article|story|post)|^this\s+document\s+is\s+subject\s+to\s+copyright",
         )
         .expect("valid regex")

@@ -49,7 +49,7 @@ fn iso_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?x)\b(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})
+            r"(?x)(?-u:\b)(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})
               (?:[T\s]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)?\s*(Z|UTC|GMT|[+-]\d{2}:?\d{2})?)?",
         )
         .expect("valid regex")
@@ -68,8 +68,8 @@ fn text_re() -> &'static Regex {
     R.get_or_init(|| {
         Regex::new(
             r"(?xi)
-            \b(?:(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})
-            |(\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+(\d{4}))\b",
+            (?-u:\b)(?:(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?\s+(\d{1,2})(?:st|nd|rd|th)?,?\s+(\d{4})
+            |(\d{1,2})(?:st|nd|rd|th)?\.?\s+(?:of\s+)?(jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sept?(?:ember)?|oct(?:ober)?|nov(?:ember)?|dec(?:ember)?)\.?,?\s+(\d{4}))(?-u:\b)",
         )
         .expect("valid regex")
     })
@@ -77,7 +77,9 @@ fn text_re() -> &'static Regex {
 
 fn numeric_dmy_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
-    R.get_or_init(|| Regex::new(r"\b(\d{1,2})[./](\d{1,2})[./](\d{4})\b").expect("valid regex"))
+    R.get_or_init(|| {
+        Regex::new(r"(?-u:\b)(\d{1,2})[./](\d{1,2})[./](\d{4})(?-u:\b)").expect("valid regex")
+    })
 }
 
 fn finish(date: NaiveDate, time: Option<NaiveTime>, offset: Option<FixedOffset>) -> FoundDate {

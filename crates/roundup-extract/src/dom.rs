@@ -5,7 +5,9 @@
 //! ranges and bottom-up statistics are one reverse loop: no recursion anywhere, whatever the
 //! nesting depth of the page.
 
+#[cfg(test)]
 use ego_tree::iter::Edge;
+#[cfg(test)]
 use scraper::{Html, Node};
 
 /// Element names the extractor distinguishes; everything else is [`Tag::Other`].
@@ -90,7 +92,7 @@ pub(crate) enum Tag {
 }
 
 impl Tag {
-    fn from_name(n: &str) -> Tag {
+    pub(crate) fn from_name(n: &str) -> Tag {
         use Tag::*;
         match n {
             "html" => Html,
@@ -167,6 +169,15 @@ impl Tag {
             "dialog" => Dialog,
             "menu" => Menu,
             _ => Other,
+        }
+    }
+
+    /// Elements in the SVG / MathML namespaces: only their roots matter.
+    pub(crate) fn from_foreign(n: &str) -> Tag {
+        match n {
+            "svg" => Tag::Svg,
+            "math" => Tag::Math,
+            _ => Tag::Other,
         }
     }
 
@@ -276,7 +287,8 @@ pub(crate) struct Dom {
 }
 
 impl Dom {
-    /// Flattens a parsed document.
+    /// Flattens a document parsed by `scraper` (reference for the sink, used in tests).
+    #[cfg(test)]
     pub fn from_html(html: &Html) -> Dom {
         let mut dom = Dom {
             nodes: Vec::with_capacity(4096),

@@ -23,6 +23,7 @@ mod markdown;
 mod meta;
 mod plain;
 mod prepass;
+mod sink;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use content::{Block, Kind};
@@ -210,10 +211,8 @@ pub fn extract_html(bytes: &[u8], opts: &Options<'_>) -> Result<Extraction, Extr
     let declared = prepass::sniff_charset(bytes);
     let stripped = prepass::strip(bytes);
     let html_text = prepass::decode_owned(stripped.html, declared);
-    let parsed = scraper::Html::parse_document(&html_text);
+    let dom = sink::parse(&html_text);
     drop(html_text);
-    let dom = dom::Dom::from_html(&parsed);
-    drop(parsed);
 
     let mut m = meta::Meta::default();
     meta::read_json_ld(&stripped.json_ld, &mut m);

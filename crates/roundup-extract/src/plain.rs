@@ -27,10 +27,10 @@ fn boiler_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?xi)\b(?:sign(?:ed|ing)?[\s-]?up|newsletters?|subscri(?:be|bed|ber|bers|bing|ption|ptions)|verification\s+e-?mail|inbox
+            r"(?xi)(?-u:\b)(?:sign(?:ed|ing)?[\s-]?up|newsletters?|subscri(?:be|bed|ber|bers|bing|ption|ptions)|verification\s+e-?mail|inbox
             |there\s+was\s+a\s+problem|refresh\s+the\s+page|try\s+again|continue\s+reading|register\s+your\s+account|create\s+(?:an|your)\s+account
             |log\s?in|sign\s?in|already\s+a\s+(?:member|subscriber)|free\s+trial|enjoying\s+.{0,40}(?:journalism|reporting|articles?|content)
-            |cookies?\b|advertisement|share\s+this|follow\s+(?:him|her|them|us|me)\s+on|click\s+here|read\s+more|privacy\s+policy|terms\s+(?:of|and)\s+(?:use|service|conditions)
+            |cookies?(?-u:\b)|advertisement|share\s+this|follow\s+(?:him|her|them|us|me)\s+on|click\s+here|read\s+more|privacy\s+policy|terms\s+(?:of|and)\s+(?:use|service|conditions)
             |unsubscribe|all\s+rights\s+reserved|copyright|by\s+clicking|delivered\s+(?:directly\s+)?to\s+your|daily\s+digest|get\s+the\s+(?:facts|best|latest)
             |download\s+(?:our|the)\s+app|support\s+(?:our|independent)\s+journalism|become\s+a\s+member|donate|your\s+(?:e-?mail|email\s+address))",
         )
@@ -42,7 +42,7 @@ fn bio_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
         Regex::new(
-            r"(?x)^(?:[\p{Lu}][\p{L}'.\-]+\s+){1,3}(?:is|was|has\s+been|serves\s+as|covers|writes)\b.{0,160}?\b(?:editor|writer|reporter|correspondent|journalist|columnist|contributor|author|producer|analyst|staff|freelance|contributing)",
+            r"(?x)^(?:[\p{Lu}][\p{L}'.\-]+\s+){1,3}(?:is|was|has\s+been|serves\s+as|covers|writes)(?-u:\b).{0,160}?(?-u:\b)(?:editor|writer|reporter|correspondent|journalist|columnist|contributor|author|producer|analyst|staff|freelance|contributing)",
         )
         .expect("valid regex")
     })
@@ -51,7 +51,7 @@ fn bio_re() -> &'static Regex {
 fn byline_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?i)^(?:by|written\s+by|posted\s+by)\s+[\p{L}.'\- ]{2,80}(?:\s+(?:published|updated|posted)\b.*)?$").expect("valid regex")
+        Regex::new(r"(?i)^(?:by|written\s+by|posted\s+by)\s+[\p{L}.'\- ]{2,80}(?:\s+(?:published|updated|posted)(?-u:\b).*)?$").expect("valid regex")
     })
 }
 
