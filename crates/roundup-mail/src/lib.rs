@@ -5,4 +5,5 @@
 //! - [`suppression`]: the policy that turns a subscriber's bounce history into suppress/keep.
 
 pub mod bounce;
+pub mod newsletter;
 pub mod suppression;

@@ -741,6 +741,28 @@ impl Store {
         SendState::parse(&s).ok_or_else(|| corrupt("send_ledger", format!("state {s:?}")))
     }
 
+    /// Puts a claimed row back in the queue at `retry_at` without spending the attempt (the
+    /// failure was not the recipient's: relay unreachable, graceful shutdown).
+    pub async fn requeue_send(&self, id: i64, error: &str, retry_at: i64, now: i64) -> Result<()> {
+        let _w = self.write_guard().await;
+        let r = sqlx::query(&self.sql(
+            "UPDATE send_ledger SET state = 'queued', attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, \
+             last_error = $1, next_attempt_at = $2, lease_until = NULL, worker = NULL, updated_at = $3 \
+             WHERE id = $4 AND state = 'sending'",
+        ))
+        .bind(error)
+        .bind(retry_at)
+        .bind(now)
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .ctx("requeueing send row")?;
+        if r.rows_affected() == 0 {
+            return Err(StoreError::NotFound(format!("sending row {id}")));
+        }
+        Ok(())
+    }
+
     /// Ledger counts per state for an issue.
     pub async fn ledger_counts(&self, issue_id: i64) -> Result<LedgerCounts> {
         let rows = sqlx::query(&self.sql(
