@@ -100,9 +100,17 @@ pub fn generate(n: usize, seed: u64) -> Vec<SynthArticle> {
     let mut stories: Vec<StoryDef> = Vec::new();
     let mut plan: Vec<(f64, usize)> = Vec::with_capacity(n);
     while plan.len() < n {
-        let section = rng.below(sections.len());
-        let topic = (0..10).map(|_| rng.below(400)).collect();
-        let names_ = (0..4).map(|_| rng.below(names.len())).collect();
+        let mut section = rng.below(sections.len());
+        let mut topic: Vec<usize> = (0..10).map(|_| rng.below(400)).collect();
+        let mut names_: Vec<usize> = (0..4).map(|_| rng.below(names.len())).collect();
+        // A third of the stories are siblings of an earlier one (same kind of event, e.g. a
+        // second quake): same section, most topic words and one name in common.
+        if !stories.is_empty() && rng.below(3) == 0 {
+            let sib = &stories[rng.below(stories.len())];
+            section = sib.section;
+            topic[..6].copy_from_slice(&sib.topic[..6]);
+            names_[0] = sib.names[0];
+        }
         let start = rng.unit() * span_secs;
         let size = ((1.0 / (1.0 - rng.unit() * 0.97)).powf(1.3) * 3.0) as usize + 1;
         let id = stories.len();
