@@ -78,7 +78,7 @@ fn text_re() -> &'static Regex {
 fn numeric_dmy_re() -> &'static Regex {
     static R: OnceLock<Regex> = OnceLock::new();
     R.get_or_init(|| {
-        Regex::new(r"(?-u:\b)(\d{1,2})[./](\d{1,2})[./](\d{4})(?-u:\b)").expect("valid regex")
+        Regex::new(r"(?-u:\b)(\d{1,2})([./])(\d{1,2})[./](\d{4})(?-u:\b)").expect("valid regex")
     })
 }
 
@@ -168,13 +168,13 @@ pub fn parse_date(s: &str) -> Option<FoundDate> {
     }
     if let Some(c) = numeric_dmy_re().captures(s) {
         let a: u32 = c[1].parse().ok()?;
-        let b: u32 = c[2].parse().ok()?;
-        let y: i32 = c[3].parse().ok()?;
-        // Day-first unless the first number cannot be a day-first date.
-        let date = if a > 12 {
+        let b: u32 = c[3].parse().ok()?;
+        let y: i32 = c[4].parse().ok()?;
+        // Dotted dates are day-first (European); slashed ones month-first (US) unless the
+        // first number cannot be a month.
+        let day_first = &c[2] == "." || a > 12;
+        let date = if day_first {
             NaiveDate::from_ymd_opt(y, b, a)
-        } else if b > 12 {
-            NaiveDate::from_ymd_opt(y, a, b)
         } else {
             NaiveDate::from_ymd_opt(y, a, b)
         }?;
@@ -253,6 +253,8 @@ mod tests {
         assert_eq!(d("2019/11/19"), "2019-11-19");
         assert_eq!(d("1574168580"), "2019-11-19");
         assert_eq!(d("19.11.2019"), "2019-11-19");
+        assert_eq!(d("05.10.2018"), "2018-10-05");
+        assert_eq!(d("11/19/2019"), "2019-11-19");
         assert_eq!(d("not a date"), "");
         assert_eq!(d("2019-13-45"), "");
     }

@@ -758,7 +758,7 @@ fn clean_author(s: &str) -> Option<String> {
         .trim_matches(|c: char| c == ',' || c == '|' || c.is_whitespace())
         .to_string();
     let words = t.split_whitespace().count();
-    (words >= 1 && words <= 6 && t.chars().count() <= 60 && t.chars().any(|c| c.is_alphabetic()))
+    ((1..=6).contains(&words) && t.chars().count() <= 60 && t.chars().any(|c| c.is_alphabetic()))
         .then_some(t)
 }
 

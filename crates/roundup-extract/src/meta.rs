@@ -240,13 +240,11 @@ pub(crate) fn read_json_ld(blobs: &[Vec<u8>], meta: &mut Meta) {
 pub(crate) fn read_dom_meta(dom: &Dom, meta: &mut Meta) {
     for (i, n) in dom.nodes.iter().enumerate() {
         match n.tag {
-            Tag::Html => {
-                if meta.html_lang.is_none() {
-                    meta.html_lang = dom
-                        .attrs(i)
-                        .and_then(|a| a.lang.clone())
-                        .filter(|l| !l.trim().is_empty());
-                }
+            Tag::Html if meta.html_lang.is_none() => {
+                meta.html_lang = dom
+                    .attrs(i)
+                    .and_then(|a| a.lang.clone())
+                    .filter(|l| !l.trim().is_empty());
             }
             Tag::Meta => {
                 if let Some(a) = dom.attrs(i) {
@@ -257,28 +255,24 @@ pub(crate) fn read_dom_meta(dom: &Dom, meta: &mut Meta) {
                     }
                 }
             }
-            Tag::Link => {
-                if meta.canonical.is_none() {
-                    if let Some(a) = dom.attrs(i) {
-                        if a.rel
-                            .as_deref()
-                            .is_some_and(|r| r.split_whitespace().any(|t| t == "canonical"))
-                        {
-                            meta.canonical = a.href.clone().filter(|h| !h.trim().is_empty());
-                        }
+            Tag::Link if meta.canonical.is_none() => {
+                if let Some(a) = dom.attrs(i) {
+                    if a.rel
+                        .as_deref()
+                        .is_some_and(|r| r.split_whitespace().any(|t| t == "canonical"))
+                    {
+                        meta.canonical = a.href.clone().filter(|h| !h.trim().is_empty());
                     }
                 }
             }
-            Tag::Title => {
-                if meta.title_tag.is_none() {
-                    let mut s = String::new();
-                    for j in i + 1..n.end as usize {
-                        push_normalized(&mut s, dom.node_text(j));
-                    }
-                    let s = s.trim().to_string();
-                    if !s.is_empty() {
-                        meta.title_tag = Some(s);
-                    }
+            Tag::Title if meta.title_tag.is_none() => {
+                let mut s = String::new();
+                for j in i + 1..n.end as usize {
+                    push_normalized(&mut s, dom.node_text(j));
+                }
+                let s = s.trim().to_string();
+                if !s.is_empty() {
+                    meta.title_tag = Some(s);
                 }
             }
             _ => {}
