@@ -14,7 +14,7 @@
 //!   subscriber so later issues skip them (message-level codes such as 552/554 do not: the
 //!   fault is the message, not the reader);
 //! - no answer at all (connection refused, TLS failure, timeout) → `queued` again without
-//!   spending an attempt, and after [`MAX_CONNECTION_FAILURES`] in a row the run stops with
+//!   spending an attempt, and after `max_connection_failures` in a row the run stops with
 //!   [`NewsletterError::Smtp`]: a relay outage never marks readers failed.
 //!
 //! # Crash safety
@@ -41,7 +41,7 @@ use std::time::{Duration, Instant};
 use tokio::sync::{Mutex, Semaphore};
 use tokio::task::JoinSet;
 
-/// Consecutive connection-level failures after which a run stops.
+/// Default of [`DeliveryConfig::max_connection_failures`].
 pub const MAX_CONNECTION_FAILURES: u64 = 20;
 
 /// Pacing, leases and retries.
@@ -65,6 +65,8 @@ pub struct DeliveryConfig {
     /// Keep running until every row is final, sleeping until retries fall due (otherwise a
     /// run ends when nothing is claimable now).
     pub wait_for_retries: bool,
+    /// Connection-level failures in a row (relay down, TLS or AUTH refused) that stop a run.
+    pub max_connection_failures: u64,
 }
 
 impl Default for DeliveryConfig {
@@ -78,6 +80,7 @@ impl Default for DeliveryConfig {
             retry_base_secs: 60,
             retry_max_secs: 3600,
             wait_for_retries: true,
+            max_connection_failures: MAX_CONNECTION_FAILURES,
         }
     }
 }
@@ -92,8 +95,14 @@ impl DeliveryConfig {
         if self.concurrency == 0 || self.concurrency > 1024 {
             return bad("concurrency must be 1..=1024");
         }
-        if self.batch <= 0 || self.lease_secs < 2 || self.max_attempts <= 0 {
-            return bad("batch, max_attempts must be > 0 and lease_secs ≥ 2");
+        if self.batch <= 0
+            || self.lease_secs < 2
+            || self.max_attempts <= 0
+            || self.max_connection_failures == 0
+        {
+            return bad(
+                "batch, max_attempts, max_connection_failures must be > 0 and lease_secs ≥ 2",
+            );
         }
         if self.retry_base_secs < 0 || self.retry_max_secs < self.retry_base_secs {
             return bad("retry_base_secs ≤ retry_max_secs, both ≥ 0");
@@ -183,6 +192,7 @@ struct Counters {
     suppressed: AtomicU64,
     retried: AtomicU64,
     conn_failures_in_row: AtomicU64,
+    last_conn_error: Mutex<String>,
 }
 
 /// Outcome class of one SMTP attempt.
@@ -210,6 +220,10 @@ pub fn classify(r: &std::result::Result<(), lettre::transport::smtp::Error>) -> 
         Err(e) => {
             let code = e.status().map(|c| c.to_string());
             let text = e.to_string();
+            // AUTH refusals are the relay's configuration, not the reader's.
+            if matches!(code.as_deref(), Some("530" | "534" | "535" | "538")) {
+                return Outcome::Connection(text);
+            }
             if e.is_permanent() {
                 let suppress = matches!(code.as_deref(), Some("550" | "551" | "553"));
                 Outcome::Permanent {
@@ -347,15 +361,17 @@ impl Sender {
     ) -> Result<()> {
         let mut tasks: JoinSet<Result<()>> = JoinSet::new();
         loop {
-            if counters.conn_failures_in_row.load(Ordering::Relaxed) >= MAX_CONNECTION_FAILURES {
+            if counters.conn_failures_in_row.load(Ordering::Relaxed) >= d.max_connection_failures {
                 while let Some(r) = tasks.join_next().await {
                     let _ = r;
                 }
                 return Err(NewsletterError::Smtp(format!(
-                    "relay {}:{} unavailable ({MAX_CONNECTION_FAILURES} connection failures in a row); \
+                    "relay {}:{} unavailable ({} connection failures in a row, last: {}); \
                      the remaining rows stay queued",
                     self.cfg.smtp.host,
-                    self.cfg.smtp.effective_port()
+                    self.cfg.smtp.effective_port(),
+                    d.max_connection_failures,
+                    counters.last_conn_error.lock().await.clone()
                 )));
             }
             let now = Utc::now().timestamp();
