@@ -22,6 +22,8 @@
 //! Search is a simple in-process index over recent stories and feed entries, rebuilt lazily
 //! after each [`SiteHandle::refresh`] (a store-level full-text index can replace it later).
 
+#![warn(missing_docs)]
+
 mod admin;
 mod api;
 mod cache;

@@ -327,6 +327,7 @@ pub(crate) struct OutletView {
     pub language: String,
     pub paused: bool,
     pub healthy: bool,
+    pub fetched: bool,
     pub status: String,
     pub last_success: Option<TimeView>,
     pub last_attempt: Option<TimeView>,
@@ -349,6 +350,7 @@ impl OutletView {
             language: o.language.clone().unwrap_or_default(),
             paused: o.paused,
             healthy: o.state.consecutive_failures == 0,
+            fetched: o.state.last_attempt.is_some(),
             status: o
                 .state
                 .last_status
