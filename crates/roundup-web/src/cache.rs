@@ -110,8 +110,10 @@ pub(crate) async fn cache_layer(State(st): State<Shared>, req: Request, next: Ne
         return respond(&page, &req_headers);
     }
     st.metrics.cache_miss();
+    // A HEAD response has had its body stripped by the router: never cache it.
+    let is_get = req.method() == Method::GET;
     let resp = next.run(req).await;
-    if resp.status() != StatusCode::OK {
+    if resp.status() != StatusCode::OK || !is_get {
         return resp;
     }
     let (mut parts, body) = resp.into_parts();

@@ -165,6 +165,7 @@ fn build_router(state: Shared) -> Router {
         .route("/subscribe", post(signup::submit))
         .route("/static/{file}", get(pages::static_file))
         .route("/healthz", get(pages::healthz))
+        .route("/robots.txt", get(pages::robots))
         .route("/metrics", get(metrics::exposition))
         .merge(admin::routes());
     Router::new()

@@ -584,6 +584,16 @@ pub(crate) async fn healthz(State(st): State<Shared>) -> Response {
     r
 }
 
+/// GET /robots.txt: everything but the admin may be crawled.
+pub(crate) async fn robots() -> Response {
+    let mut r = "User-agent: *\nDisallow: /admin\n".into_response();
+    r.headers_mut().insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=86400"),
+    );
+    r
+}
+
 /// Fallback: 404.
 pub(crate) async fn not_found() -> WebError {
     WebError::NotFound("page".into())

@@ -1038,3 +1038,23 @@ async fn a_digest_made_by_the_digest_crate_renders_on_the_story_page() {
     // No entries were assigned: the coverage list comes from the digest's timeline.
     assert!(r.body.contains("https://ridge.example/b"));
 }
+
+#[tokio::test]
+async fn head_requests_do_not_poison_the_cache() {
+    let (srv, _) = site().await;
+    assert!(srv
+        .get("/robots.txt")
+        .await
+        .body
+        .contains("Disallow: /admin"));
+    let h = srv.request("HEAD", "/outlets", &[], "").await;
+    assert_eq!(h.status, 200);
+    let g = srv.get("/outlets").await;
+    assert!(
+        g.body.contains("Harbor Gazette"),
+        "GET after HEAD has its body"
+    );
+    let h2 = srv.request("HEAD", "/outlets", &[], "").await;
+    assert_eq!(h2.status, 200);
+    assert_eq!(h2.header("etag"), g.header("etag"));
+}
