@@ -749,6 +749,22 @@ fn clean_author(s: &str) -> Option<String> {
     if t.starts_with("http") || t.contains("://") || t.contains('@') && !t.contains(' ') {
         return None;
     }
+    // A job title split off "NAME, AP Auto Writer" is not a second author.
+    let lower = t.to_lowercase();
+    if [
+        "writer",
+        "editor",
+        "reporter",
+        "correspondent",
+        "contributor",
+        "columnist",
+        "staff",
+    ]
+    .iter()
+    .any(|r| lower.split_whitespace().any(|w| w == *r))
+    {
+        return None;
+    }
     for p in ["By ", "by ", "BY ", "Written by ", "Posted by "] {
         if let Some(r) = t.strip_prefix(p) {
             t = r.trim().to_string();

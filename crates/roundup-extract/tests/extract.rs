@@ -440,3 +440,15 @@ fn shared_benchmark_smoke() {
     eprintln!("mean item F1 over {} pages: {mean:.4}", f1s.len());
     assert!(mean > 0.93, "mean item F1 {mean:.4}");
 }
+
+#[test]
+fn author_roles_are_not_names() {
+    let p = b"<html><head><meta name=\"author\" content=\"TOM KRISHER, AP Auto Writer\"></head><body><article><p>Body text that is long enough to be a paragraph of an article, with commas, and more.</p></article></body></html>";
+    let x = extract_html(p, &opts(None)).unwrap();
+    assert_eq!(x.article.authors, vec!["TOM KRISHER".to_string()]);
+    let p = b"<html><head><meta name=\"author\" content=\"By Ann Lee and Bo Chan\"></head><body><p>x</p></body></html>";
+    assert_eq!(
+        extract_html(p, &opts(None)).unwrap().article.authors,
+        vec!["Ann Lee".to_string(), "Bo Chan".to_string()]
+    );
+}
