@@ -415,10 +415,12 @@ fn make_quality(chars: usize, paragraphs: usize, link_chars: usize, coverage: f3
     } else {
         (link_chars as f32 / chars as f32).min(1.0)
     };
-    // Length saturates around a short news story (1500 chars, 4 paragraphs).
-    let len = (chars as f32 / 1500.0).min(1.0);
-    let paras = (paragraphs as f32 / 4.0).min(1.0);
-    let score = (0.55 * len + 0.25 * paras + 0.2 * coverage) * (1.0 - link_density);
+    // Length saturates at a short news story (2000 chars, 5 paragraphs); a body that holds
+    // little of the page's visible paragraph text is discounted, and so is a link-heavy one.
+    let len = (chars as f32 / 2000.0).min(1.0);
+    let paras = (paragraphs as f32 / 5.0).min(1.0);
+    let score =
+        (0.7 * len + 0.3 * paras) * (0.5 + 0.5 * coverage.clamp(0.0, 1.0)) * (1.0 - link_density);
     Quality {
         chars,
         paragraphs,
