@@ -200,6 +200,11 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
         }
         let worker = worker_name();
         eprintln!("roundup worker {worker} running; Ctrl-C to stop");
+        // Stories are re-clustered and editions published after new articles, at most every
+        // `story_every`, so a busy feed set does not re-digest on every pass.
+        let story_every = Duration::from_secs(15 * 60);
+        let mut last_story: Option<Instant> = None;
+        let mut pending_articles = 0usize;
         while !stop.load(Ordering::Relaxed) {
             let stats = PassStats::default();
             let feeds = store
@@ -220,6 +225,15 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
                 tracing::info!("{}", stats.summary());
             }
             let (ok, fb, retry) = article_pass(&ing, &worker, &stop).await?;
+            pending_articles += ok + fb;
+            if pending_articles > 0 && last_story.is_none_or(|t| t.elapsed() >= story_every) && !stop.load(Ordering::Relaxed) {
+                match crate::pipeline::stories::StoryStage::default().run(&store, chrono::Utc::now(), true).await {
+                    Ok(st) => tracing::info!(stories = st.stories, editions = st.editions, "stories updated"),
+                    Err(e) => tracing::error!(error = %e, "story stage failed"),
+                }
+                last_story = Some(Instant::now());
+                pending_articles = 0;
+            }
             if polled == 0 && ok + fb + retry == 0 {
                 let wake = tokio::time::sleep(Duration::from_secs(args.idle_secs));
                 tokio::pin!(wake);
