@@ -6,4 +6,5 @@ pub mod app;
 pub mod cmd;
 pub mod config;
 pub mod feedio;
+pub mod llm;
 pub mod pipeline;
