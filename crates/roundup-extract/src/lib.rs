@@ -218,7 +218,16 @@ pub fn extract_html(bytes: &[u8], opts: &Options<'_>) -> Result<Extraction, Extr
     meta::read_json_ld(&stripped.json_ld, &mut m);
     meta::read_dom_meta(&dom, &mut m);
 
-    let base = opts.url.and_then(|u| url::Url::parse(u).ok());
+    // Relative links resolve against the fetch URL, else the page's own canonical URL.
+    let base = opts
+        .url
+        .and_then(|u| url::Url::parse(u).ok())
+        .or_else(|| {
+            m.canonical
+                .as_deref()
+                .and_then(|u| url::Url::parse(u.trim()).ok())
+        })
+        .or_else(|| m.meta(&["og:url"]).and_then(|u| url::Url::parse(u).ok()));
     let resolve = |s: &str| -> String {
         match &base {
             Some(b) => b

@@ -121,6 +121,13 @@ fn news_article_metadata_and_body() {
     assert!(x.quality.score > 0.5, "{:?}", x.quality);
     assert!(quality(a) > 0.4);
 
+    // Without a fetch URL, relative links resolve against the canonical URL.
+    let y = extract_html(&page, &opts(None)).unwrap();
+    assert_eq!(
+        y.article.image.as_deref(),
+        Some("https://gazette.example/images/wall.jpg")
+    );
+
     let md = roundup_extract::to_markdown(a);
     assert!(
         md.starts_with("# Harbor council approves new sea wall\n"),
