@@ -22,7 +22,7 @@
 //                           says authors should not do. Fix: drop both role attributes.
 
 /** Rule ids downgraded to warnings until the templates are fixed. */
-export const TEMPORARY_ALLOWLIST = ['no-redundant-role'];
+export const TEMPORARY_ALLOWLIST = [];
 
 /** Purely stylistic rules switched off (see above). */
 export const STYLISTIC_OFF = ['doctype-style', 'no-trailing-whitespace', 'no-implicit-input-type', 'long-title'];

@@ -45,3 +45,9 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()
         .context("starting the async runtime")
 }
+
+/// The process-wide metrics registry: the pipeline increments it and `/metrics` serves it.
+pub fn metrics() -> Arc<roundup_web::Metrics> {
+    static M: std::sync::OnceLock<Arc<roundup_web::Metrics>> = std::sync::OnceLock::new();
+    M.get_or_init(|| Arc::new(roundup_web::Metrics::new())).clone()
+}

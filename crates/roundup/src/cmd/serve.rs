@@ -88,6 +88,7 @@ fn web_config(cfg: &Config, store: &Store) -> (roundup_web::WebConfig, Arc<Stage
         theme_dir: cfg.server.theme_dir.clone(),
         secure_cookies: cfg.base_url.starts_with("https://"),
         publisher: publisher.clone(),
+        metrics: Some(app::metrics()),
         ..Default::default()
     };
     (wc, publisher)

@@ -113,6 +113,9 @@ pub async fn run_article_job(
                 }
             };
             let fallback = rec.status == "fallback";
+            if fallback {
+                crate::app::metrics().inc_extraction_failures();
+            }
             store.save_article(entry_id, &rec, now).await?;
             store.complete_job(job.id).await?;
             Ok(if fallback {
