@@ -459,3 +459,40 @@ fn author_roles_are_not_names() {
         vec!["Ann Lee".to_string(), "Bo Chan".to_string()]
     );
 }
+
+/// Cheap deterministic fuzzing on real pages: truncations and byte flips must never panic.
+#[test]
+fn mutated_pages_never_panic() {
+    let mut pages = vec![testdata("news-article.html")];
+    let dir = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../../shared/eval/extraction/scrapinghub/html"
+    );
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
+        files.sort();
+        for f in files.iter().step_by(30).take(6) {
+            pages.push(roundup_extract::read_page(f).unwrap());
+        }
+    }
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = || {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        x
+    };
+    for page in &pages {
+        for _ in 0..12 {
+            let mut p = page.clone();
+            let cut = (next() as usize) % p.len().max(1);
+            p.truncate(cut.max(1));
+            for _ in 0..(next() % 40) {
+                let i = (next() as usize) % p.len();
+                p[i] = (next() & 0xff) as u8;
+            }
+            let _ = extract_auto(&p, &opts(Some("https://example.com/2020/01/02/x")));
+            let _ = extract_html(&p, &opts(None));
+        }
+    }
+}
