@@ -12,8 +12,8 @@ if [ ! -f "$DATA/conformance.py" ] || [ ! -d "$DATA/feedparser" ]; then
   echo "skip: $DATA not present"
   exit 0
 fi
-FLOOR="${FEEDS_FLOOR:-0.975}"
-SANITIZE_FLOOR="${FEEDS_SANITIZE_FLOOR:-0.96}"
+FLOOR="${FEEDS_FLOOR:-0.99}"
+SANITIZE_FLOOR="${FEEDS_SANITIZE_FLOOR:-0.975}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 timeout 110 python3 "$DATA/conformance.py" --parser "$ROUNDUP_BIN parse-feed --json" --json --jobs 4 > "$tmp/out.txt"

@@ -23,7 +23,6 @@ pub(crate) enum Tok<'a> {
     Start {
         name: String,
         attrs: Vec<(String, String)>,
-        self_closing: bool,
     },
     End(String),
     Comment(&'a str),
@@ -126,7 +125,6 @@ impl<'a> Iterator for Tokenizer<'a> {
                         return Some(Tok::End(name));
                     }
                     let mut attrs = Vec::new();
-                    let mut self_closing = false;
                     loop {
                         while p < b.len() && b[p].is_ascii_whitespace() {
                             p += 1;
@@ -141,7 +139,6 @@ impl<'a> Iterator for Tokenizer<'a> {
                         if b[p] == b'/' {
                             p += 1;
                             if p < b.len() && b[p] == b'>' {
-                                self_closing = true;
                                 p += 1;
                                 break;
                             }
@@ -189,11 +186,7 @@ impl<'a> Iterator for Tokenizer<'a> {
                         }
                     }
                     self.pos = p;
-                    return Some(Tok::Start {
-                        name,
-                        attrs,
-                        self_closing,
-                    });
+                    return Some(Tok::Start { name, attrs });
                 }
                 self.pos = start + 1;
                 Some(Tok::Text(&s[start..start + 1]))
@@ -1254,7 +1247,6 @@ pub(crate) fn sanitize_typed(
             Tok::Start {
                 mut name,
                 mut attrs,
-                self_closing: _,
             } => {
                 let mut allowed: &dyn Fn(&str) -> bool =
                     &|k: &str| ACCEPTABLE_ATTRIBUTES.contains(&k);

@@ -24,8 +24,6 @@ pub(crate) struct Attr {
 /// A start tag with its namespace resolved.
 #[derive(Debug)]
 pub(crate) struct Start<'a> {
-    /// The qualified name as written.
-    pub qname: &'a str,
     /// The prefix as written, if any.
     pub prefix: Option<&'a str>,
     /// The local name.
@@ -449,7 +447,6 @@ impl<'a> Parser<'a> {
         }
         self.seen_root = true;
         sink.start(&Start {
-            qname: &qname,
             prefix,
             local,
             ns: ns.as_deref(),
