@@ -239,12 +239,8 @@ fn extractive() -> Digest {
 
 /// A grounded rewrite of each fact: same words, reordered around a lead-in.
 fn good_fact(i: usize, text: &str) -> String {
-    let t = text.trim_end_matches('.');
-    if i % 2 == 0 {
-        format!("In short: {t}.")
-    } else {
-        format!("Also: {t}.")
-    }
+    let lead = ["In short: ", "Also: "][i % 2];
+    format!("{lead}{}.", text.trim_end_matches('.'))
 }
 
 /// An answer in the asked shape: the summary and one text per fact index.
