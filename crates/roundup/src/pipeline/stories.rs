@@ -25,6 +25,8 @@ pub struct StoryStage {
     pub rank: RankConfig,
     /// Edition sizes.
     pub editions: EditionConfig,
+    /// Optional LLM rewriter of digests (ROUNDUP_LLM_* env); `None` = extractive only.
+    pub llm: Option<crate::llm::LlmRewriter>,
 }
 
 impl Default for StoryStage {
@@ -34,6 +36,10 @@ impl Default for StoryStage {
             digest: DigestConfig::default(),
             rank: RankConfig::default(),
             editions: EditionConfig::default(),
+            llm: crate::llm::LlmRewriter::from_env().unwrap_or_else(|e| {
+                tracing::warn!(error = %e, "LLM rewriter disabled");
+                None
+            }),
         }
     }
 }
@@ -175,7 +181,14 @@ impl StoryStage {
         // Digest, save, and collect for ranking.
         let mut saved: Vec<(i64, Story)> = Vec::new();
         for (sid, mut story, entry_ids) in stories {
-            let digest = roundup_digest::digest(&story, &self.digest)?;
+            let digest = match &self.llm {
+                None => roundup_digest::digest(&story, &self.digest)?,
+                Some(rw) => {
+                    let (rw, st, cfg) = (rw.clone(), story.clone(), self.digest.clone());
+                    // Blocking HTTP: keep it off the async workers.
+                    tokio::task::spawn_blocking(move || roundup_digest::digest_with(&st, &cfg, &rw)).await??.0
+                }
+            };
             let times: Vec<i64> = story
                 .articles
                 .iter()
