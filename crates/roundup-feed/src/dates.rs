@@ -99,6 +99,7 @@ fn tz_offset_minutes(tz: &str) -> Option<i64> {
     Some(sign * (h * 60 + m))
 }
 
+#[allow(clippy::too_many_arguments)]
 fn build(
     y: i32,
     mo: u32,

@@ -71,10 +71,7 @@ pub fn discover_feeds(html: &str, page_url: &str) -> Vec<DiscoveredFeed> {
         if !FEED_TYPES.contains(&mime.as_str()) {
             continue;
         }
-        let Some(href) = get("href")
-            .map(|h| decode_attr(h))
-            .filter(|h| !h.is_empty())
-        else {
+        let Some(href) = get("href").map(decode_attr).filter(|h| !h.is_empty()) else {
             continue;
         };
         let url = match &base {

@@ -37,7 +37,7 @@ fn sniff_bom(b: &[u8]) -> (Option<&'static str>, usize) {
 }
 
 fn decode_utf32(b: &[u8], be: bool) -> Option<String> {
-    if b.len() % 4 != 0 {
+    if !b.len().is_multiple_of(4) {
         return None;
     }
     b.chunks(4)
@@ -99,7 +99,7 @@ fn decode_strict(b: &[u8], label: &str) -> Option<String> {
                     _ => (enc, 0),
                 };
                 let rest = &b[skip..];
-                if rest.len() % 2 != 0 {
+                if !rest.len().is_multiple_of(2) {
                     return None;
                 }
                 let (s, bad) = bom_enc.decode_without_bom_handling(rest);
@@ -172,7 +172,7 @@ pub(crate) fn decode(bytes: &[u8], transport: Option<&str>) -> Decoded {
         {
             xml_enc = b.to_string();
         }
-        if b != "utf-8" && !b.starts_with(&xml_enc.get(..6).unwrap_or("-")) {
+        if b != "utf-8" && !b.starts_with(xml_enc.get(..6).unwrap_or("-")) {
             // a UTF-16/32 document that declares an 8-bit encoding: the bytes win
             xml_enc = b.to_string();
         }

@@ -1847,7 +1847,7 @@ fn parse_psc_start(s: &str) -> Option<f64> {
     {
         return None;
     }
-    if !ms.is_empty() && !(ms.len() == 3 && ms.bytes().all(|b| b.is_ascii_digit())) {
+    if !(ms.is_empty() || ms.len() == 3 && ms.bytes().all(|b| b.is_ascii_digit())) {
         return None;
     }
     let nums: Vec<f64> = parts.iter().map(|p| p.parse().unwrap_or(0.0)).collect();

@@ -57,6 +57,7 @@ fn name_char(b: u8) -> bool {
 
 impl<'a> Iterator for Tokenizer<'a> {
     type Item = Tok<'a>;
+    #[allow(clippy::manual_strip)]
     fn next(&mut self) -> Option<Tok<'a>> {
         let s = self.s;
         let b = s.as_bytes();
@@ -1202,17 +1203,15 @@ fn sanitize_style(style: &str) -> String {
             continue;
         }
         let lp = prop.to_ascii_lowercase();
-        if CSS_PROPERTIES.contains(&lp.as_str()) {
-            clean.push(format!("{prop}: {value};"));
-        } else if ["background", "border", "margin", "padding"]
-            .contains(&lp.split('-').next().unwrap_or(""))
+        let boxy = ["background", "border", "margin", "padding"]
+            .contains(&lp.split('-').next().unwrap_or(""));
+        if CSS_PROPERTIES.contains(&lp.as_str())
+            || boxy
+                && value
+                    .split_whitespace()
+                    .all(|k| CSS_KEYWORDS.contains(&k) || css_value_ok(k))
         {
-            if value
-                .split_whitespace()
-                .all(|k| CSS_KEYWORDS.contains(&k) || css_value_ok(k))
-            {
-                clean.push(format!("{prop}: {value};"));
-            }
+            clean.push(format!("{prop}: {value};"));
         }
     }
     clean.join(" ")

@@ -225,7 +225,7 @@ fn parse_inner(bytes: &[u8], opts: &ParseOptions) -> (ParsedFeed, Option<FeedErr
 }
 
 fn netscape_doctype(text: &str) -> bool {
-    let head_end = text.find(|c: char| c == '<').map_or(0, |i| i);
+    let head_end = text.find('<').map_or(0, |i| i);
     let mut end = text.len().min(head_end + 4096);
     while !text.is_char_boundary(end) {
         end -= 1;

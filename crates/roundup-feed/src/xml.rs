@@ -109,6 +109,7 @@ impl<'a> Parser<'a> {
         &self.s[self.pos..]
     }
 
+    #[allow(clippy::manual_strip)]
     fn run(&mut self, sink: &mut impl Sink) {
         let bytes = self.s.as_bytes();
         while self.pos < bytes.len() {
@@ -145,8 +146,7 @@ impl<'a> Parser<'a> {
                             self.pos = bytes.len();
                         }
                     }
-                } else if rest.as_bytes().len() >= 9
-                    && rest.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE")
+                } else if rest.len() >= 9 && rest.as_bytes()[..9].eq_ignore_ascii_case(b"<!DOCTYPE")
                 {
                     self.doctype();
                 } else if rest.starts_with("<!") {
@@ -509,7 +509,7 @@ impl<'a> Parser<'a> {
 
     /// Decodes entity and character references in `raw` (which starts at byte `at`).
     fn decode(&mut self, raw: &str, at: usize, attr: bool) -> String {
-        if !raw.contains('&') && !raw.contains('\r') && !(attr && raw.contains(['\n', '\t'])) {
+        if !(raw.contains('&') || raw.contains('\r') || attr && raw.contains(['\n', '\t'])) {
             return raw.to_string();
         }
         let mut out = String::with_capacity(raw.len());
