@@ -208,7 +208,7 @@ fn esc(s: &str) -> String {
             '\n' => o.push_str("&#10;"),
             '\r' => o.push_str("&#13;"),
             '\t' => o.push_str("&#9;"),
-            c if (c as u32) < 0x20 => {}
+            c if (c as u32) < 0x20 => o.push_str(&format!("&#{};", c as u32)),
             c => o.push(c),
         }
     }
