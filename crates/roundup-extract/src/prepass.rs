@@ -291,6 +291,39 @@ fn rewrite_start_tag(tag: &[u8], out: &mut Vec<u8>) {
     out.push(b'>');
 }
 
+/// Copies text between tags, collapsing a whitespace-only run to one character (the extractor
+/// collapses whitespace anyway; indentation is a large share of a page's text bytes).
+fn push_text(out: &mut Vec<u8>, seg: &[u8]) {
+    if seg.len() >= 2 && seg.iter().all(|c| c.is_ascii_whitespace()) {
+        out.push(if seg.contains(&b'\n') { b'\n' } else { b' ' });
+    } else {
+        out.extend_from_slice(seg);
+    }
+}
+
+/// Finds the end (past `>`) of the `</name>` that closes an element opened just before
+/// `from`, counting nested elements of the same name.
+fn find_matching_close(b: &[u8], from: usize, name: &[u8]) -> Option<usize> {
+    let mut level = 1usize;
+    let mut j = from;
+    loop {
+        let at = j + memchr(b'<', b.get(j..)?)?;
+        let r = &b[at + 1..];
+        if r.first() == Some(&b'/')
+            && starts_with_ci(&r[1..], name)
+            && is_name_end(r.get(1 + name.len()))
+        {
+            level -= 1;
+            if level == 0 {
+                return Some(tag_end(b, at));
+            }
+        } else if starts_with_ci(r, name) && is_name_end(r.get(name.len())) {
+            level += 1;
+        }
+        j = at + 1;
+    }
+}
+
 /// Removes `<script>`, `<style>`, `<svg>`, `<template>` elements and comments.
 pub(crate) fn strip(b: &[u8]) -> Stripped {
     let mut out = Vec::with_capacity(b.len() / 2);
@@ -305,7 +338,7 @@ pub(crate) fn strip(b: &[u8]) -> Stripped {
         let lt = i + off;
         let rest = &b[lt + 1..];
         if rest.starts_with(b"!--") {
-            out.extend_from_slice(&b[copied..lt]);
+            push_text(&mut out, &b[copied..lt]);
             let end = memchr::memmem::find(&b[lt + 4..], b"-->")
                 .map(|e| lt + 4 + e + 3)
                 .unwrap_or(b.len());
@@ -317,26 +350,45 @@ pub(crate) fn strip(b: &[u8]) -> Stripped {
         if let Some(kind) = tag_kind(rest) {
             let end = tag_end(b, lt);
             let self_closing = end >= 2 && b[end - 2] == b'/';
+            let closing = rest.first() == Some(&b'/');
             match kind {
                 TagKind::Open if !self_closing => {
+                    // <nav> never holds article text: skip the whole element unparsed.
+                    if starts_with_ci(rest, b"nav") && is_name_end(rest.get(3)) {
+                        if let Some(after) = find_matching_close(b, end, b"nav")
+                            .filter(|&a| a - lt < b.len() / 2 || b.len() < 64 * 1024)
+                        {
+                            push_text(&mut out, &b[copied..lt]);
+                            out.push(b' ');
+                            i = after;
+                            copied = after;
+                            continue;
+                        }
+                    }
                     depth += 1;
-                    out.extend_from_slice(&b[copied..lt]);
+                    push_text(&mut out, &b[copied..lt]);
                     copied = end;
                     if depth <= MAX_DEPTH {
                         rewrite_start_tag(&b[lt..end], &mut out);
                     }
                 }
-                TagKind::Open | TagKind::Flat if rest.first() != Some(&b'/') => {
-                    out.extend_from_slice(&b[copied..lt]);
+                TagKind::Open | TagKind::Flat if !closing => {
+                    push_text(&mut out, &b[copied..lt]);
                     copied = end;
                     rewrite_start_tag(&b[lt..end], &mut out);
                 }
                 TagKind::Close => {
-                    if depth > MAX_DEPTH {
-                        out.extend_from_slice(&b[copied..lt]);
-                        copied = end;
+                    push_text(&mut out, &b[copied..lt]);
+                    if depth <= MAX_DEPTH {
+                        out.extend_from_slice(&b[lt..end]);
                     }
+                    copied = end;
                     depth = depth.saturating_sub(1);
+                }
+                TagKind::Flat => {
+                    push_text(&mut out, &b[copied..lt]);
+                    out.extend_from_slice(&b[lt..end]);
+                    copied = end;
                 }
                 _ => {}
             }
@@ -372,7 +424,7 @@ pub(crate) fn strip(b: &[u8]) -> Stripped {
                 json_ld.push(b[open_end..content_end].to_vec());
             }
         }
-        out.extend_from_slice(&b[copied..lt]);
+        push_text(&mut out, &b[copied..lt]);
         i = end;
         copied = end;
     }
@@ -493,6 +545,18 @@ mod tests {
         // Unbalanced quotes: the tag is left as it was.
         let s = strip(br#"<a href="x>y</a>"#);
         assert_eq!(s.html, br#"<a href="x>y</a>"#);
+    }
+
+    #[test]
+    fn skips_nav_and_collapses_indentation() {
+        let s = strip(b"<div>\n    <nav><ul><li><a href=/>Home</a><nav>x</nav></ul></nav>\n  <p>keep   this</p></div>");
+        assert_eq!(
+            String::from_utf8(s.html).unwrap(),
+            "<div>\n \n<p>keep   this</p></div>"
+        );
+        // An unclosed nav is left to the parser.
+        let s = strip(b"<nav><a href=/>Home</a><p>text</p>");
+        assert_eq!(s.html, b"<nav><a href=/>Home</a><p>text</p>");
     }
 
     #[test]
