@@ -183,6 +183,9 @@ pub fn run(cmd: Feeds, cfg: &Config) -> Result<()> {
                     std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
                 let doc = roundup_feed::opml::parse_opml(&bytes)
                     .with_context(|| format!("{} is not a usable OPML file", file.display()))?;
+                if doc.feeds.is_empty() {
+                    bail!("{} has no feeds: no <outline> with an xmlUrl attribute was found", file.display());
+                }
                 let mut n = 0;
                 for f in &doc.feeds {
                     let o = f.to_outlet();
@@ -266,6 +269,17 @@ pub async fn discover(
             .map(|d| d.url)
             .collect();
     candidates.extend(roundup_feed::candidate_urls(&page.final_url));
+    // Sites that live under a path (example.org/news/) keep their feed beside the page too.
+    if let Ok(base) = url::Url::parse(&page.final_url) {
+        for p in roundup_feed::discover::CANDIDATE_PATHS {
+            if let Ok(u) = base.join(p.trim_start_matches('/')) {
+                let u = u.to_string();
+                if !candidates.contains(&u) {
+                    candidates.push(u);
+                }
+            }
+        }
+    }
     for c in candidates {
         if let FetchOutcome::Ok(f) = fetcher.fetch(&c).await {
             if let Ok(feed) = crate::feedio::parse(&f.body, &f.final_url, f.content_type.as_deref())
