@@ -2,8 +2,10 @@
 //!
 //! Built so far:
 //! - [`bounce`]: classification of bounces, complaint feedback reports and auto-replies;
-//! - [`suppression`]: the policy that turns a subscriber's bounce history into suppress/keep.
+//! - [`suppression`]: the policy that turns a subscriber's bounce history into suppress/keep;
+//! - [`token`]: signed, expiring email-link tokens (HMAC-SHA256, base64url).
 
 pub mod bounce;
 pub mod newsletter;
 pub mod suppression;
+pub mod token;

@@ -104,6 +104,9 @@ pub(crate) struct Doc {
     pub original: Vec<Field>,
     /// Body text of the returned original message (first text part, truncated).
     pub original_body: String,
+    /// Raw bytes of the first attached message (message/rfc822), for reports that wrap
+    /// another report.
+    pub attached: Option<Vec<u8>>,
 }
 
 impl Doc {
@@ -210,6 +213,9 @@ fn walk(msg: &Message, doc: &mut Doc, plain: &mut Vec<String>, html: &mut Vec<St
         match &part.body {
             PartType::Multipart(_) => {}
             PartType::Message(m) => {
+                if doc.attached.is_none() {
+                    doc.attached = Some(m.raw_message().to_vec());
+                }
                 if doc.original.is_empty() {
                     doc.original = header_fields(m);
                     doc.original_body = m
@@ -245,6 +251,9 @@ fn walk(msg: &Message, doc: &mut Doc, plain: &mut Vec<String>, html: &mut Vec<St
                         doc.original = leading_header_block(&lossy(b));
                     }
                 } else if is_rfc822 {
+                    if doc.attached.is_none() {
+                        doc.attached = Some(b.to_vec());
+                    }
                     if doc.original.is_empty() {
                         let inner = MessageParser::default().parse(b.as_ref());
                         if let Some(m) = inner {

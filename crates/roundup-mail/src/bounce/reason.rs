@@ -207,7 +207,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::MailboxFull,
-            r"mail ?box (is )?(full|over|exceed)|(over|exceeded|exceeds|exceeding|reached|beyond)( the| its| their| his| her)?( storage| disk| mailbox)? ?quota|quota (exceeded|full|limit)|overquota|over-quota|insufficient (disk|storage) (space|quota)|mailbox size limit|disk quota|full mailbox|mailbox (has )?exceeded|storage (space|limit|quota)|inbox (is )?full|mailfolder is full|user('s)? (mailbox|account) is full|account is full|is full|too many messages in|out of (mailbox )?(space|storage)",
+            r"mail ?box (is )?(full|over|exceed)|(over|exceeded|exceeds|exceeding|reached|beyond)( the| its| their| his| her)?( storage| disk| mailbox)? ?quota|quota (exceeded|full|limit)|overquota|over-quota|insufficient (disk|storage) (space|quota)|mailbox size limit|disk quota|full mailbox|mailbox (has )?exceeded|storage (space|limit|quota)|inbox (is )?full|mailfolder is full|user('s)? (mailbox|account) is full|account is full|is full|too many messages in|out of (mailbox )?(space|storage)|not enough (disk |storage )?space",
         ),
         (
             Reason::MesgTooBig,
@@ -239,7 +239,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
         ),
         (
             Reason::NetworkError,
-            r"not found, try again|remote protocol error|temporary failure in name resolution|name service error.*try again|malformed or unexpected name server reply|dns (server )?(timeout|failure|problem)|servfail",
+            r"not found, try again|remote protocol error|had no relevant answers|dns type '[a-z]+' lookup|temporary failure in name resolution|name service error.*try again|malformed or unexpected name server reply|dns (server )?(timeout|failure|problem)|servfail",
         ),
         (
             Reason::HostUnknown,

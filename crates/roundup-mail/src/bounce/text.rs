@@ -126,19 +126,25 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
         r"in reply to (rcpt to|mail from|end of data|data|helo|ehlo|connect|starttls)",
         r"|after (rcpt to|mail from|end of data|data|initial connection|helo|ehlo|starttls|rcpt)",
         r"|>>> (rcpt to|mail from|data|helo|ehlo)|(rcpt to|mail from|data) response",
-        r"|\[(rcpt_to|mail_from|data)\]|smtp command:? (rcpt|mail|data)",
+        r"|\[(rcpt_to|mail_from)\]|smtp command:? (rcpt|mail|data)",
         r"|\b(rcpt to|mail from|data) command|smtp:(rcpt|mail|data)",
         r"|does not like (recipient)|like our (rcpt to)|\b(rcpt): <",
+        // Pipelined sessions: the RCPT rejection shows up after DATA was sent.
+        r"|need (rcpt) command|error: no valid (recipient)s",
     )).expect("command regex")
 });
 
 /// Human-readable wording that says the address itself was looked up and not found.
 static AFFIRMATIVE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|unknown user:|recipient address rejected|invalid recipient|remote smtp server has rejected address").expect("affirmative regex")
+    Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|unknown user:|invalid recipient|remote smtp server has rejected address").expect("affirmative regex")
 });
 
 static RECIPIENT_REJECTED_HARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"recipient address rejected: (access denied|user unknown|unknown user|undeliverable address|no such user)").expect("regex")
+    Regex::new(r"recipient address rejected: access denied").expect("regex")
+});
+
+static RECIPIENT_REJECTED_UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"recipient address rejected: (user unknown|unknown user|undeliverable address|no such user)").expect("regex")
 });
 
 /// "550 : User unknown": a reply naming no address, typical of post-DATA recipient filters.
@@ -204,8 +210,19 @@ fn decide(
         Some(Reason::UserUnknown) => {
             if command == Some(Command::Mail) {
                 Reason::Rejected
-            } else if by_status == Some(Reason::UserUnknown) || command == Some(Command::Rcpt) {
+            } else if by_status == Some(Reason::UserUnknown) {
                 Reason::UserUnknown
+            } else if command == Some(Command::Rcpt) {
+                // A policy-class status (x.7.x) next to "user unknown" wording is a filter's
+                // answer, except for directory-based "access denied" rejections.
+                if status_found.as_deref().is_some_and(|s| s.get(1..4) == Some(".7."))
+                    && !RECIPIENT_REJECTED_HARD.is_match(&diag_sq)
+                    && !RECIPIENT_REJECTED_HARD.is_match(&block_sq)
+                {
+                    Reason::Filtered
+                } else {
+                    Reason::UserUnknown
+                }
             } else if command == Some(Command::Data)
                 || EMPTY_ADDRESS_UNKNOWN.is_match(&diag_sq)
                 || EMPTY_ADDRESS_UNKNOWN.is_match(&block_sq)
@@ -227,7 +244,12 @@ fn decide(
             .or_else(|| strong(&block_sq))
             .or_else(|| strong(&ctx_sq))
             .map(|r| {
-                if r == Reason::UserUnknown && command != Some(Command::Rcpt) && by_status.is_none() {
+                if r == Reason::UserUnknown
+                    && command != Some(Command::Rcpt)
+                    && by_status.is_none()
+                    && !AFFIRMATIVE.is_match(&block_sq)
+                    && !AFFIRMATIVE.is_match(&ctx_sq)
+                {
                     Reason::Filtered
                 } else {
                     r
@@ -247,6 +269,16 @@ fn decide(
         }
         _ => reason,
     };
+    // The human-readable part contradicting a hard verdict with a soft, specific reason
+    // (e.g. "Not enough disk space" next to a "user unknown" DSN): when unsure, prefer soft.
+    let reason = if reason.is_hard() {
+        match strong(&ctx_sq) {
+            Some(r @ (Reason::MailboxFull | Reason::SystemFull | Reason::Suspend | Reason::Expired)) => r,
+            _ => reason,
+        }
+    } else {
+        reason
+    };
     let (status, inferred) = match status_found {
         Some(s) => (Some(s), false),
         None => (Some(infer_status(reason, &ctx_sq)), true),
@@ -261,7 +293,7 @@ fn decide(
 /// Wording rules without the final catch-all ("rejected", "could not be delivered"), which
 /// is boilerplate in too many notifications to outrank a status code.
 fn strong(sq: &str) -> Option<Reason> {
-    if RECIPIENT_REJECTED_HARD.is_match(sq) {
+    if RECIPIENT_REJECTED_HARD.is_match(sq) || RECIPIENT_REJECTED_UNKNOWN.is_match(sq) {
         return Some(Reason::UserUnknown);
     }
     // "Recipient address rejected: <why>": the why decides, when it says something specific.
@@ -350,6 +382,13 @@ fn recipient(address: String, d: Decision, reply: Option<u16>, diag: &str) -> Re
 
 /// Entry point: the report of a parsed document.
 pub(crate) fn analyze(doc: &Doc) -> Report {
+    analyze_at(doc, 0)
+}
+
+/// How deep reports wrapping reports are followed.
+const MAX_NESTING: usize = 2;
+
+fn analyze_at(doc: &Doc, depth: usize) -> Report {
     if let Some(r) = complaint(doc) {
         return r;
     }
@@ -362,6 +401,19 @@ pub(crate) fn analyze(doc: &Doc) -> Report {
     let dsn_recipients: Vec<DsnRecipient> = doc.dsn.iter().flat_map(|d| dsn::parse_dsn(d)).collect();
     if !dsn_recipients.is_empty() {
         return from_dsn(doc, &dsn_recipients);
+    }
+    // A notification that only wraps the real report (a relay forwarding a DSN as an
+    // attachment): read the attached one.
+    if depth < MAX_NESTING {
+        if let Some(raw) = doc.attached.as_deref() {
+            let inner = Doc::parse(raw);
+            if !inner.dsn.is_empty() && from_is_daemon(&inner) {
+                let r = analyze_at(&inner, depth + 1);
+                if r.kind == ReportKind::DeliveryStatus && !r.recipients.is_empty() {
+                    return r;
+                }
+            }
+        }
     }
     if is_auto_reply(doc) {
         let from = doc.header("from").and_then(first_address).unwrap_or_default();

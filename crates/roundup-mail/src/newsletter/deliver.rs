@@ -398,6 +398,16 @@ impl Sender {
                 continue;
             }
             for row in rows {
+                if counters.conn_failures_in_row.load(Ordering::Relaxed)
+                    >= d.max_connection_failures
+                {
+                    // The relay is gone: hand the rest of the batch back untouched.
+                    let now = Utc::now().timestamp();
+                    self.store
+                        .requeue_send(row.id, "relay unavailable", now + 1, now)
+                        .await?;
+                    continue;
+                }
                 let permit = sem.clone().acquire_owned().await.expect("semaphore open");
                 pacer.wait().await;
                 let this = self.clone();
