@@ -10,8 +10,8 @@ if [ ! -d "$DATA/messages" ]; then
   echo "skip: $DATA not present"
   exit 0
 fi
-ACTION_FLOOR="${BOUNCES_ACTION_FLOOR:-0.95}"
-PRECISION_FLOOR="${BOUNCES_SUPPRESS_P_FLOOR:-0.975}"
+ACTION_FLOOR="${BOUNCES_ACTION_FLOOR:-0.965}"
+PRECISION_FLOOR="${BOUNCES_SUPPRESS_P_FLOOR:-0.99}"
 tmp="$(mktemp -d)"
 trap 'rm -rf "$tmp"' EXIT
 "$ROUNDUP_BIN" bounces classify --batch "$DATA/messages" --out "$tmp/pred.json"

@@ -48,7 +48,9 @@ pub(crate) fn split_field(line: &str) -> Option<(&str, &str)> {
     if name.is_empty()
         || name.len() > 60
         || !name.starts_with(|c: char| c.is_ascii_alphabetic())
-        || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        || !name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
     {
         return None;
     }
@@ -91,7 +93,10 @@ pub(crate) fn typed_value(v: &str) -> (Option<String>, String) {
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.')
         {
-            return (Some(t.to_ascii_lowercase()), v[semi + 1..].trim().to_string());
+            return (
+                Some(t.to_ascii_lowercase()),
+                v[semi + 1..].trim().to_string(),
+            );
         }
     }
     (None, v.trim().to_string())
@@ -129,7 +134,9 @@ fn parse_block(block: &str, out: &mut Vec<DsnRecipient>) {
         let name = f.name.as_str();
         match name {
             "original-recipient" | "x-original-recipient" => {
-                if cur.original_recipient.is_some() || (cur.final_recipient.is_some() && detail_after_id) {
+                if cur.original_recipient.is_some()
+                    || (cur.final_recipient.is_some() && detail_after_id)
+                {
                     out.push(std::mem::take(&mut cur));
                     detail_after_id = false;
                 }
@@ -137,7 +144,9 @@ fn parse_block(block: &str, out: &mut Vec<DsnRecipient>) {
                 any = true;
             }
             "final-recipient" => {
-                if cur.final_recipient.is_some() || (cur.original_recipient.is_some() && detail_after_id) {
+                if cur.final_recipient.is_some()
+                    || (cur.original_recipient.is_some() && detail_after_id)
+                {
                     out.push(std::mem::take(&mut cur));
                     detail_after_id = false;
                 }

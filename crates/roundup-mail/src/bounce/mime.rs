@@ -25,13 +25,13 @@ pub(crate) fn normalize_line_endings(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-/// Splits an mbox-style file (messages introduced by `From ` lines at the start or after a
-/// blank line) into messages; input without such lines is one message.
+/// Splits an mbox-style file (messages introduced by `From <sender> <date>` lines) into
+/// messages; input without such lines is one message.
 pub(crate) fn split_mbox(raw: &[u8]) -> Vec<&[u8]> {
     let mut starts = Vec::new();
     let mut i = 0;
     while i < raw.len() {
-        let at_line_start = i == 0 || (raw[i - 1] == b'\n' && (i < 2 || raw[i - 2] == b'\n'));
+        let at_line_start = i == 0 || raw[i - 1] == b'\n';
         if at_line_start && raw[i..].starts_with(b"From ") && is_mbox_from_line(&raw[i..]) {
             starts.push(i);
         }
@@ -477,7 +477,8 @@ mod tests {
 
     #[test]
     fn splits_at_header_block() {
-        let t = "Sorry.\n\nReceived: from x\nFrom: a@b.example\nTo: c@d.example\nSubject: hi\n\nbody";
+        let t =
+            "Sorry.\n\nReceived: from x\nFrom: a@b.example\nTo: c@d.example\nSubject: hi\n\nbody";
         let (head, rest) = split_inline_original(t).unwrap();
         assert_eq!(head.trim(), "Sorry.");
         let hb = leading_header_block(&rest);

@@ -285,10 +285,7 @@ static RULES: LazyLock<Vec<(Reason, Regex)>> = LazyLock::new(|| {
             Reason::SystemError,
             r"system error|internal (server )?error|server error|temporary (failure|error|problem)|local error|service (not available|unavailable|temporarily)|configuration error|misconfigur|server (is )?busy|system (is )?(busy|not available)|resources (temporarily )?unavailable|try (again )?later|i/o error|out of memory",
         ),
-        (
-            Reason::OnHold,
-            r"on hold|greylist|graylist|deferred|queued",
-        ),
+        (Reason::OnHold, r"on hold|greylist|graylist|deferred|queued"),
         (
             Reason::Rejected,
             r"rejected|refused|denied|not accepted|unable to deliver|could not be delivered|undeliverable",
@@ -396,12 +393,18 @@ mod tests {
             w("Recipient address rejected: Access denied"),
             Some(Reason::UserUnknown)
         );
-        assert_eq!(w("Client host rejected: Access denied"), Some(Reason::Blocked));
+        assert_eq!(
+            w("Client host rejected: Access denied"),
+            Some(Reason::Blocked)
+        );
         assert_eq!(
             w("552 5.2.2 Mailbox full, over quota"),
             Some(Reason::MailboxFull)
         );
-        assert_eq!(w("Host or domain name not found"), Some(Reason::HostUnknown));
+        assert_eq!(
+            w("Host or domain name not found"),
+            Some(Reason::HostUnknown)
+        );
         assert_eq!(w("retry timeout exceeded"), Some(Reason::Expired));
         assert_eq!(w("nothing to see here"), None);
     }

@@ -363,7 +363,11 @@ fn shared_corpus_floors() {
         let rep = classify(&raw).expect("classify");
         for (i, g) in rows.as_array().expect("rows").iter().enumerate() {
             let want = g["action"].as_str().unwrap_or("");
-            let got = rep.recipients.get(i).map(|r| r.action.as_str()).unwrap_or("");
+            let got = rep
+                .recipients
+                .get(i)
+                .map(|r| r.action.as_str())
+                .unwrap_or("");
             n += 1;
             ok += usize::from(want == got);
             if got == "suppress" {
@@ -378,6 +382,6 @@ fn shared_corpus_floors() {
     let acc = ok as f64 / n as f64;
     let prec = tp as f64 / (tp + fp).max(1) as f64;
     eprintln!("corpus: action {acc:.4} suppress-P {prec:.4} n {n}");
-    assert!(acc >= 0.95, "action accuracy {acc}");
-    assert!(prec >= 0.975, "suppress precision {prec}");
+    assert!(acc >= 0.965, "action accuracy {acc}");
+    assert!(prec >= 0.99, "suppress precision {prec}");
 }

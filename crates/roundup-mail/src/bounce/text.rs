@@ -131,7 +131,8 @@ static COMMAND: LazyLock<Regex> = LazyLock::new(|| {
         r"|does not like (recipient)|like our (rcpt to)|\b(rcpt): <",
         // Pipelined sessions: the RCPT rejection shows up after DATA was sent.
         r"|need (rcpt) command|error: no valid (recipient)s",
-    )).expect("command regex")
+    ))
+    .expect("command regex")
 });
 
 /// Human-readable wording that says the address itself was looked up and not found.
@@ -139,9 +140,8 @@ static AFFIRMATIVE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"address (couldn't|could not|cannot|can't) be found|address not found|recipient name is not recognized|not listed in (the )?[a-z& ]*(directory|address book)|unknown recipient|no valid recipients|invalid final delivery userid|unknown user:|invalid recipient|remote smtp server has rejected address").expect("affirmative regex")
 });
 
-static RECIPIENT_REJECTED_HARD: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"recipient address rejected: access denied").expect("regex")
-});
+static RECIPIENT_REJECTED_HARD: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(r"recipient address rejected: access denied").expect("regex"));
 
 static RECIPIENT_REJECTED_UNKNOWN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"recipient address rejected: (user unknown|unknown user|undeliverable address|no such user)").expect("regex")
@@ -185,7 +185,11 @@ fn decide(
     let ctx_sq = squash(context);
     let in_text = find_status(diagnostic).or_else(|| find_status(block));
     let status_found = match (status, in_text) {
-        (Some(s), Some(t)) if s.ends_with(".0.0") && t.starts_with(&s[..1]) && !t.ends_with(".0.0") => Some(t),
+        (Some(s), Some(t))
+            if s.ends_with(".0.0") && t.starts_with(&s[..1]) && !t.ends_with(".0.0") =>
+        {
+            Some(t)
+        }
         (Some(s), _) => Some(s.to_string()),
         (None, t) => t,
     };
@@ -215,7 +219,9 @@ fn decide(
             } else if command == Some(Command::Rcpt) {
                 // A policy-class status (x.7.x) next to "user unknown" wording is a filter's
                 // answer, except for directory-based "access denied" rejections.
-                if status_found.as_deref().is_some_and(|s| s.get(1..4) == Some(".7."))
+                if status_found
+                    .as_deref()
+                    .is_some_and(|s| s.get(1..4) == Some(".7."))
                     && !RECIPIENT_REJECTED_HARD.is_match(&diag_sq)
                     && !RECIPIENT_REJECTED_HARD.is_match(&block_sq)
                 {
@@ -273,7 +279,9 @@ fn decide(
     // (e.g. "Not enough disk space" next to a "user unknown" DSN): when unsure, prefer soft.
     let reason = if reason.is_hard() {
         match strong(&ctx_sq) {
-            Some(r @ (Reason::MailboxFull | Reason::SystemFull | Reason::Suspend | Reason::Expired)) => r,
+            Some(
+                r @ (Reason::MailboxFull | Reason::SystemFull | Reason::Suspend | Reason::Expired),
+            ) => r,
             _ => reason,
         }
     } else {
@@ -362,7 +370,11 @@ fn infer_status(reason: Reason, ctx: &str) -> String {
         | Reason::SecurityError => "7.1",
         _ => "0.0",
     };
-    let class = if reason == Reason::Expired { '4' } else { class };
+    let class = if reason == Reason::Expired {
+        '4'
+    } else {
+        class
+    };
     format!("{class}.{detail}")
 }
 
@@ -398,7 +410,8 @@ fn analyze_at(doc: &Doc, depth: usize) -> Report {
     if let Some(r) = provider_json(doc) {
         return r;
     }
-    let dsn_recipients: Vec<DsnRecipient> = doc.dsn.iter().flat_map(|d| dsn::parse_dsn(d)).collect();
+    let dsn_recipients: Vec<DsnRecipient> =
+        doc.dsn.iter().flat_map(|d| dsn::parse_dsn(d)).collect();
     if !dsn_recipients.is_empty() {
         return from_dsn(doc, &dsn_recipients);
     }
@@ -416,7 +429,10 @@ fn analyze_at(doc: &Doc, depth: usize) -> Report {
         }
     }
     if is_auto_reply(doc) {
-        let from = doc.header("from").and_then(first_address).unwrap_or_default();
+        let from = doc
+            .header("from")
+            .and_then(first_address)
+            .unwrap_or_default();
         return Report {
             kind: ReportKind::AutoReply,
             recipients: vec![Recipient {
@@ -443,7 +459,10 @@ fn unsubscribe_request(doc: &Doc) -> Option<Report> {
     if !(flagged || subject_only) {
         return None;
     }
-    let from = doc.header("from").and_then(first_address).unwrap_or_default();
+    let from = doc
+        .header("from")
+        .and_then(first_address)
+        .unwrap_or_default();
     Some(Report {
         kind: ReportKind::Complaint,
         recipients: vec![Recipient {
@@ -460,7 +479,12 @@ fn unsubscribe_request(doc: &Doc) -> Option<Report> {
 
 fn feedback_fields(doc: &Doc) -> Option<Vec<dsn::Field>> {
     if !doc.feedback.is_empty() {
-        return Some(doc.feedback.iter().flat_map(|t| dsn::parse_fields(t)).collect());
+        return Some(
+            doc.feedback
+                .iter()
+                .flat_map(|t| dsn::parse_fields(t))
+                .collect(),
+        );
     }
     let is_report = doc.report_type.as_deref() == Some("feedback-report");
     let fields = dsn::parse_fields(&doc.text);
@@ -554,7 +578,9 @@ fn provider_json(doc: &Doc) -> Option<Report> {
         "complaint" => {
             for r in v["complaint"]["complainedRecipients"].as_array()? {
                 out.push(Recipient {
-                    address: s(r, "emailAddress").map(|a| normalize_address(&a)).unwrap_or_default(),
+                    address: s(r, "emailAddress")
+                        .map(|a| normalize_address(&a))
+                        .unwrap_or_default(),
                     status: None,
                     status_inferred: false,
                     reply_code: None,
@@ -595,7 +621,9 @@ fn provider_json(doc: &Doc) -> Option<Report> {
                 let st = s(r, "status");
                 let d = decide(&dv, dt.as_deref(), st.as_deref(), "", &sub);
                 out.push(recipient(
-                    s(r, "emailAddress").map(|a| normalize_address(&a)).unwrap_or_default(),
+                    s(r, "emailAddress")
+                        .map(|a| normalize_address(&a))
+                        .unwrap_or_default(),
                     d,
                     find_reply_code(&dv),
                     &dv,
@@ -647,14 +675,21 @@ fn blocks(text: &str, addrs: &[String]) -> (Vec<String>, String) {
     sorted.dedup();
     let preamble_end = sorted.first().copied().unwrap_or(idx.lines.len());
     let preamble = idx.join(0, preamble_end);
+    let lower: Vec<String> = idx.lines.iter().map(|l| l.to_ascii_lowercase()).collect();
+    let keys: Vec<String> = addrs.iter().map(|a| a.to_ascii_lowercase()).collect();
     let out = starts
         .iter()
-        .map(|s| match s {
+        .enumerate()
+        .map(|(k, s)| match s {
             Some(s) => {
-                let next = sorted
-                    .iter()
-                    .copied()
-                    .find(|n| n > s)
+                // Up to the next line naming another recipient (reports may repeat themselves,
+                // e.g. in two languages, so first appearances alone are not enough).
+                let next = (s + 1..idx.lines.len())
+                    .find(|&i| {
+                        keys.iter().enumerate().any(|(j, key)| {
+                            j != k && !key.is_empty() && lower[i].contains(key.as_str())
+                        })
+                    })
                     .unwrap_or(idx.lines.len());
                 idx.join(*s, next)
             }
@@ -704,7 +739,11 @@ fn from_dsn(doc: &Doc, recs: &[DsnRecipient]) -> Report {
             &context,
         );
         let reply = find_reply_code(&diag).or_else(|| find_reply_code(&block));
-        let shown = if diag.is_empty() { block.as_str() } else { diag.as_str() };
+        let shown = if diag.is_empty() {
+            block.as_str()
+        } else {
+            diag.as_str()
+        };
         let mut rec = recipient(addrs[i].clone(), d, reply, shown);
         if action == "delayed" && rec.action == Action::Suppress {
             rec.action = Action::Soft;
@@ -727,9 +766,19 @@ static AUTOREPLY_SUBJECT: LazyLock<Regex> = LazyLock::new(|| {
 
 fn from_is_daemon(doc: &Doc) -> bool {
     let from = doc.header("from").unwrap_or("").to_ascii_lowercase();
-    ["mailer-daemon", "postmaster", "mail delivery", "mailerdaemon", "mail-daemon", "bounce", "mdaemon", "mail administrator", "system administrator"]
-        .iter()
-        .any(|k| from.contains(k))
+    [
+        "mailer-daemon",
+        "postmaster",
+        "mail delivery",
+        "mailerdaemon",
+        "mail-daemon",
+        "bounce",
+        "mdaemon",
+        "mail administrator",
+        "system administrator",
+    ]
+    .iter()
+    .any(|k| from.contains(k))
 }
 
 fn is_auto_reply(doc: &Doc) -> bool {
@@ -768,7 +817,17 @@ fn is_auto_reply(doc: &Doc) -> bool {
 /// Addresses that belong to the sending side (or the reporting system), never recipients.
 fn excluded_addresses(doc: &Doc) -> HashSet<String> {
     let mut set = HashSet::new();
-    for n in ["to", "from", "reply-to", "sender", "delivered-to", "x-original-to", "return-path", "errors-to", "cc"] {
+    for n in [
+        "to",
+        "from",
+        "reply-to",
+        "sender",
+        "delivered-to",
+        "x-original-to",
+        "return-path",
+        "errors-to",
+        "cc",
+    ] {
         for f in doc.headers.iter().filter(|f| f.name == n) {
             for (_, a) in all_addresses(&f.value) {
                 set.insert(a.to_ascii_lowercase());
@@ -789,7 +848,14 @@ fn is_daemon_local(a: &str) -> bool {
     let l = a.split('@').next().unwrap_or("").to_ascii_lowercase();
     matches!(
         l.as_str(),
-        "mailer-daemon" | "postmaster" | "mailerdaemon" | "mail-daemon" | "root" | "abuse" | "noreply" | "no-reply"
+        "mailer-daemon"
+            | "postmaster"
+            | "mailerdaemon"
+            | "mail-daemon"
+            | "root"
+            | "abuse"
+            | "noreply"
+            | "no-reply"
     )
 }
 
@@ -803,10 +869,26 @@ fn text_candidates(doc: &Doc) -> Vec<String> {
     for line in doc.text.split('\n') {
         let lower = line.to_ascii_lowercase();
         let trimmed = lower.trim_start();
-        let summary_line = ["to:", "cc:", "subject:"].iter().any(|p| trimmed.starts_with(p));
-        if ["message-id", "in-reply-to", "references", "received:", "dkim", "from:", "sender:", "reply-to:", "return-path", "x-", "arc-", "mail from", "envelope-from"]
+        let summary_line = ["to:", "cc:", "subject:"]
             .iter()
-            .any(|p| trimmed.starts_with(p))
+            .any(|p| trimmed.starts_with(p));
+        if [
+            "message-id",
+            "in-reply-to",
+            "references",
+            "received:",
+            "dkim",
+            "from:",
+            "sender:",
+            "reply-to:",
+            "return-path",
+            "x-",
+            "arc-",
+            "mail from",
+            "envelope-from",
+        ]
+        .iter()
+        .any(|p| trimmed.starts_with(p))
         {
             continue;
         }
@@ -896,7 +978,11 @@ fn from_text(doc: &Doc) -> Report {
         } else {
             blks[i].clone()
         };
-        let context = format!("{preamble}\n{}\n{}", doc.subject, if single { &doc.text } else { "" });
+        let context = format!(
+            "{preamble}\n{}\n{}",
+            doc.subject,
+            if single { &doc.text } else { "" }
+        );
         let d = decide("", None, None, &block, &context);
         let reply = find_reply_code(&block);
         out.push(recipient(a.clone(), d, reply, &block));
@@ -913,7 +999,10 @@ mod tests {
 
     #[test]
     fn status_not_from_ip() {
-        assert_eq!(find_status("host 10.5.1.1 said: 550 5.1.1 no"), Some("5.1.1".into()));
+        assert_eq!(
+            find_status("host 10.5.1.1 said: 550 5.1.1 no"),
+            Some("5.1.1".into())
+        );
         assert_eq!(find_status("192.0.2.153"), None);
         assert_eq!(find_status("(#5.5.0)"), Some("5.5.0".into()));
     }
