@@ -115,3 +115,32 @@ async fn run_stops_cleanly_on_sigterm() {
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(list[0]["state"]["last_status"], "ok", "the poll was recorded before stopping");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn extract_fetches_a_url_politely() {
+    let server = TestServer::start().await.unwrap();
+    server.route(
+        "/a/story.html",
+        Reply::html(
+            "<html lang=\"en\"><head><title>Harbor vote</title></head><body><nav><a href=\"/\">Home</a></nav><article>\
+             <h1>Harbor vote</h1><p>The Harbor City council voted seven to two on Tuesday to approve the long-debated plan to \
+             rebuild the old fishing piers, ending a dispute that had run for almost three years.</p><p>Construction is \
+             expected to begin in the spring, officials said, and the first rebuilt pier should open next year.</p>\
+             </article><footer>Subscribe to our newsletter</footer></body></html>",
+        ),
+    );
+    let dir = workdir("extract");
+    let out = roundup(&dir, &["extract", &server.url("/a/story.html"), "--format", "text"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(text.contains("seven to two") && !text.contains("Subscribe"), "{text}");
+    // The SSRF guard applies unless the config allows private addresses.
+    let out = Command::new(bin())
+        .args(["extract", &server.url("/a/story.html")])
+        .current_dir(&dir)
+        .env_remove("ROUNDUP_FETCH_ALLOW_PRIVATE_ADDRESSES")
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("127.0.0.1"), "{}", String::from_utf8_lossy(&out.stderr));
+}

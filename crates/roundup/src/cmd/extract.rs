@@ -54,21 +54,33 @@ pub fn run(args: Args) -> anyhow::Result<()> {
         .input
         .as_deref()
         .context("give a page file, or --batch DIR --out PRED.json")?;
-    if input.starts_with("http://") || input.starts_with("https://") {
-        bail!(
-            "`roundup extract` reads page files; fetching {input} is done by `roundup fetch` for now. \
-             Save the page and run `roundup extract FILE --url {input}`"
-        );
-    }
-    let bytes = if input == "-" {
+    let fetched_url;
+    let bytes = if input.starts_with("http://") || input.starts_with("https://") {
+        // Fetched politely with the configured fetcher (user agent, robots.txt, SSRF guard,
+        // size cap, charset), like the pipeline does.
+        let cfg_path = std::env::var_os("ROUNDUP_CONFIG").map(std::path::PathBuf::from);
+        let cfg = crate::config::Config::load(cfg_path.as_deref())?;
+        let fetcher = crate::app::fetcher(&cfg)?;
+        let page = crate::app::runtime()?.block_on(async move { fetcher.fetch(input).await });
+        match page {
+            roundup_fetch::FetchOutcome::Ok(f) => {
+                fetched_url = Some(f.final_url.clone());
+                f.text_lossy().into_owned().into_bytes()
+            }
+            roundup_fetch::FetchOutcome::NotModified(_) => bail!("{input}: unexpected 304"),
+            roundup_fetch::FetchOutcome::Failed(e) => bail!("{input}: {}", e.message()),
+        }
+    } else if input == "-" {
+        fetched_url = None;
         let mut b = Vec::new();
         std::io::Read::read_to_end(&mut std::io::stdin(), &mut b).context("reading stdin")?;
         b
     } else {
+        fetched_url = None;
         roundup_extract::read_page(Path::new(input))?
     };
     let opts = Options {
-        url: args.url.as_deref(),
+        url: args.url.as_deref().or(fetched_url.as_deref()),
         now: None,
     };
     let x = roundup_extract::extract_auto(&bytes, &opts)
