@@ -82,7 +82,7 @@ fn classify(a: ClassifyArgs) -> anyhow::Result<()> {
         match a.out {
             Some(path) => std::fs::write(&path, json + "\n")
                 .with_context(|| format!("writing {}", path.display()))?,
-            None => println!("{json}"),
+            None => print_out(&json)?,
         }
         eprintln!("classified {} messages", files.len());
         return Ok(());
@@ -98,6 +98,16 @@ fn classify(a: ClassifyArgs) -> anyhow::Result<()> {
         std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?
     };
     let rep = bounce::classify(&raw).with_context(|| format!("classifying {}", file.display()))?;
-    println!("{}", serde_json::to_string_pretty(&rep)?);
-    Ok(())
+    print_out(&serde_json::to_string_pretty(&rep)?)
+}
+
+/// Prints to stdout; a closed pipe (`| head`) ends quietly instead of panicking.
+fn print_out(s: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match writeln!(out, "{s}").and_then(|_| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(e.into()),
+    }
 }
