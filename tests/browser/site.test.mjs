@@ -40,8 +40,8 @@ const MOBILE = { width: 390, height: 844 };
  * website owner). It is counted and printed as a note, and only that exact URL is excused.
  */
 function isKnownNoise(_msg) {
-  // Nothing is excused any more: base.html declares an inline (data:) icon, so Chromium no
-  // longer asks for /favicon.ico.
+  // Nothing is excused any more: the site serves /favicon.svg (declared in base.html) and
+  // /favicon.ico.
   return false;
 }
 

@@ -164,6 +164,8 @@ fn build_router(state: Shared) -> Router {
     let uncached = Router::new()
         .route("/subscribe", post(signup::submit))
         .route("/static/{file}", get(pages::static_file))
+        .route("/favicon.svg", get(pages::favicon))
+        .route("/favicon.ico", get(pages::favicon))
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))
         .route("/metrics", get(metrics::exposition))

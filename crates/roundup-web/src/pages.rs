@@ -566,6 +566,19 @@ pub(crate) async fn static_file(
     Ok(r)
 }
 
+/// The site icon: a small embedded SVG (no data: URL, so the page markup stays free of them).
+const FAVICON_SVG: &str = "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 32 32\">\
+<rect width=\"32\" height=\"32\" rx=\"6\" fill=\"#b3261e\"/>\
+<text x=\"16\" y=\"23\" font-family=\"Georgia,serif\" font-size=\"20\" text-anchor=\"middle\" fill=\"#fff\">R</text></svg>";
+
+/// GET /favicon.svg (and /favicon.ico, which browsers ask for on their own).
+pub(crate) async fn favicon() -> Response {
+    let mut r = FAVICON_SVG.into_response();
+    r.headers_mut().insert(header::CONTENT_TYPE, HeaderValue::from_static("image/svg+xml"));
+    r.headers_mut().insert(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=86400"));
+    r
+}
+
 /// GET /healthz: 200 "ok" when the database answers, 503 otherwise.
 pub(crate) async fn healthz(State(st): State<Shared>) -> Response {
     let mut r = match st.store.schema_version().await {
