@@ -269,3 +269,51 @@ async fn concurrent_claimers_partition_the_ledger() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn bulk_import_never_downgrades() {
+    both(|s| async move {
+        let (p, _) = s
+            .insert_subscriber("p@example.org", SubscriberState::Pending, Some(99), 1)
+            .await
+            .unwrap();
+        let (u, _) = s
+            .insert_subscriber("u@example.org", SubscriberState::Unsubscribed, None, 1)
+            .await
+            .unwrap();
+        let rows = vec![
+            (
+                "n@example.org".to_string(),
+                SubscriberState::Confirmed,
+                vec!["briefing".to_string()],
+            ),
+            (
+                "p@example.org".to_string(),
+                SubscriberState::Confirmed,
+                vec!["briefing".to_string()],
+            ),
+            (
+                "u@example.org".to_string(),
+                SubscriberState::Confirmed,
+                vec!["good-news".to_string()],
+            ),
+        ];
+        assert_eq!(s.import_subscribers(&rows, 5).await.unwrap(), (1, 2));
+        assert_eq!(
+            s.import_subscribers(&rows, 6).await.unwrap(),
+            (0, 3),
+            "idempotent"
+        );
+        assert_eq!(
+            s.subscriber(p.id).await.unwrap().unwrap().state,
+            SubscriberState::Confirmed
+        );
+        assert_eq!(
+            s.subscriber(u.id).await.unwrap().unwrap().state,
+            SubscriberState::Unsubscribed,
+            "an import does not override an unsubscribe"
+        );
+        assert_eq!(s.count_confirmed("briefing").await.unwrap(), 2);
+    })
+    .await;
+}

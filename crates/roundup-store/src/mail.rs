@@ -456,6 +456,77 @@ impl Store {
             .collect())
     }
 
+    /// Bulk import in one transaction: each (normalized address, state, lists) is inserted
+    /// unless the address exists (an existing subscriber keeps its state; a `confirmed` import
+    /// upgrades only `pending` rows), and its lists are added. Returns (created, existing).
+    pub async fn import_subscribers(
+        &self,
+        rows: &[(String, SubscriberState, Vec<String>)],
+        now: i64,
+    ) -> Result<(u64, u64)> {
+        let _w = self.write_guard().await;
+        let (mut created, mut existing) = (0u64, 0u64);
+        for chunk in rows.chunks(1000) {
+            let mut tx = self.pool().begin().await.ctx("importing subscribers")?;
+            for (email, state, lists) in chunk {
+                let email = crate::queries::clean(email);
+                let confirmed_at = (*state == SubscriberState::Confirmed).then_some(now);
+                let new = sqlx::query(&self.sql(
+                    "INSERT INTO subscribers (email, state, created_at, confirmed_at, pending_expires, updated_at) \
+                     VALUES ($1, $2, $3, $4, NULL, $3) ON CONFLICT (email) DO NOTHING RETURNING id",
+                ))
+                .bind(email.as_ref())
+                .bind(state.as_str())
+                .bind(now)
+                .bind(confirmed_at)
+                .fetch_optional(&mut *tx)
+                .await
+                .ctx("importing subscribers")?;
+                let id: i64 = match new {
+                    Some(r) => {
+                        created += 1;
+                        r.try_get("id").ctx("importing subscribers")?
+                    }
+                    None => {
+                        existing += 1;
+                        if *state == SubscriberState::Confirmed {
+                            sqlx::query(&self.sql(
+                                "UPDATE subscribers SET state = 'confirmed', confirmed_at = COALESCE(confirmed_at, $1), \
+                                 pending_expires = NULL, updated_at = $1 WHERE email = $2 AND state = 'pending'",
+                            ))
+                            .bind(now)
+                            .bind(email.as_ref())
+                            .execute(&mut *tx)
+                            .await
+                            .ctx("importing subscribers")?;
+                        }
+                        sqlx::query(&self.sql("SELECT id FROM subscribers WHERE email = $1"))
+                            .bind(email.as_ref())
+                            .fetch_one(&mut *tx)
+                            .await
+                            .ctx("importing subscribers")?
+                            .try_get("id")
+                            .ctx("importing subscribers")?
+                    }
+                };
+                for l in lists {
+                    sqlx::query(&self.sql(
+                        "INSERT INTO subscriptions (subscriber_id, list, created_at) VALUES ($1, $2, $3) \
+                         ON CONFLICT (subscriber_id, list) DO NOTHING",
+                    ))
+                    .bind(id)
+                    .bind(l.as_str())
+                    .bind(now)
+                    .execute(&mut *tx)
+                    .await
+                    .ctx("importing subscribers")?;
+                }
+            }
+            tx.commit().await.ctx("importing subscribers")?;
+        }
+        Ok((created, existing))
+    }
+
     /// Confirmed subscribers of `list`.
     pub async fn count_confirmed(&self, list: &str) -> Result<i64> {
         let row = sqlx::query(&self.sql(
