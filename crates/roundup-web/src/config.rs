@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub publisher: Arc<dyn Publisher>,
     /// Subscriber counts per list for the admin; the section is hidden when `None`.
     pub subscribers: Option<Arc<dyn SubscriberStats>>,
+    /// Confirmation and unsubscribe links from newsletter emails; `None` answers 404.
+    pub subscription_links: Option<Arc<dyn crate::signup::SubscriptionLinks>>,
     /// Metrics registry to use (share one with the pipeline); a fresh one when `None`.
     pub metrics: Option<Arc<Metrics>>,
     /// Header naming the client address when the site runs behind a reverse proxy
@@ -68,6 +70,7 @@ impl Default for WebConfig {
             lists: vec![("daily".into(), "The daily briefing".into())],
             publisher: Arc::new(NotConfigured),
             subscribers: None,
+            subscription_links: None,
             metrics: None,
             client_ip_header: None,
         }

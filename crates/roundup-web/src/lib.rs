@@ -44,7 +44,7 @@ pub use config::{
 };
 pub use error::WebError;
 pub use metrics::Metrics;
-pub use signup::{AcknowledgeSignup, SignupError, SignupHandler};
+pub use signup::{AcknowledgeSignup, SignupError, SignupHandler, SubscriptionLinks};
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -163,6 +163,8 @@ fn build_router(state: Shared) -> Router {
         .layer(from_fn_with_state(state.clone(), cache::cache_layer));
     let uncached = Router::new()
         .route("/subscribe", post(signup::submit))
+        .route("/confirm", get(signup::confirm))
+        .route("/unsubscribe", get(signup::unsubscribe_page).post(signup::unsubscribe))
         .route("/static/{file}", get(pages::static_file))
         .route("/favicon.svg", get(pages::favicon))
         .route("/favicon.ico", get(pages::favicon))

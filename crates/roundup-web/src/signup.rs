@@ -6,7 +6,8 @@
 use crate::config::BoxFuture;
 use crate::error::WebError;
 use crate::Shared;
-use axum::extract::{Form, State};
+use axum::extract::{Form, Query, State};
+use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
@@ -28,6 +29,62 @@ pub trait SignupHandler: Send + Sync {
     /// Starts a subscription of `email` to `list` (the address is trimmed and syntax-checked
     /// before this is called).
     fn signup(&self, email: &str, list: &str) -> BoxFuture<'_, Result<(), SignupError>>;
+}
+
+/// Acts on the signed links of newsletter emails (the mail crate's opt-in service plugs in
+/// here). `Ok` carries the message shown; `Err` a message safe to show (bad or expired link).
+pub trait SubscriptionLinks: Send + Sync {
+    /// Confirms a pending subscription (`/confirm?token=`).
+    fn confirm(&self, token: &str) -> BoxFuture<'_, Result<String, String>>;
+    /// Unsubscribes (`POST /unsubscribe?token=`, RFC 8058 one-click or the page's button).
+    fn unsubscribe(&self, token: &str) -> BoxFuture<'_, Result<String, String>>;
+}
+
+/// The token of a link (`?token=`).
+#[derive(Debug, Deserialize)]
+pub(crate) struct TokenQuery {
+    #[serde(default)]
+    token: String,
+}
+
+fn links(st: &Shared) -> Result<&Arc<dyn SubscriptionLinks>, WebError> {
+    st.cfg.subscription_links.as_ref().ok_or_else(|| WebError::NotFound("newsletter links are not configured".into()))
+}
+
+fn message_page(st: &Shared, status: StatusCode, heading: &str, message: &str, unsubscribe_token: Option<&str>) -> Result<Response, WebError> {
+    let html = st.templates.render(
+        "subscription.html",
+        minijinja::context! { title => heading, heading => heading, message => message, unsubscribe_token => unsubscribe_token },
+        &st.cfg,
+    )?;
+    let mut r = crate::pages::html(html);
+    *r.status_mut() = status;
+    r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    Ok(r)
+}
+
+/// GET /confirm?token=: confirms the subscription.
+pub(crate) async fn confirm(State(st): State<Shared>, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+    match links(&st)?.confirm(q.token.trim()).await {
+        Ok(msg) => message_page(&st, StatusCode::OK, "Subscription confirmed", &msg, None),
+        Err(msg) => message_page(&st, StatusCode::BAD_REQUEST, "This link does not work", &msg, None),
+    }
+}
+
+/// GET /unsubscribe?token=: a page with one button (a GET never unsubscribes: link scanners
+/// follow links).
+pub(crate) async fn unsubscribe_page(State(st): State<Shared>, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+    links(&st)?;
+    message_page(&st, StatusCode::OK, "Unsubscribe", "Press the button to stop receiving this newsletter.", Some(q.token.trim()))
+}
+
+/// POST /unsubscribe?token=: unsubscribes at once (RFC 8058 one-click, no session, no CSRF
+/// token: the signed token is the authority).
+pub(crate) async fn unsubscribe(State(st): State<Shared>, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+    match links(&st)?.unsubscribe(q.token.trim()).await {
+        Ok(msg) => message_page(&st, StatusCode::OK, "You are unsubscribed", &msg, None),
+        Err(msg) => message_page(&st, StatusCode::BAD_REQUEST, "This link does not work", &msg, None),
+    }
 }
 
 /// The default [`SignupHandler`]: accepts every sign-up and does nothing else.

@@ -35,6 +35,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/subscribed.html"),
     ),
     (
+        "subscription.html",
+        include_str!("../templates/subscription.html"),
+    ),
+    (
         "admin_login.html",
         include_str!("../templates/admin_login.html"),
     ),

@@ -7,4 +7,5 @@ pub mod cmd;
 pub mod config;
 pub mod feedio;
 pub mod llm;
+pub mod newsletter_web;
 pub mod pipeline;

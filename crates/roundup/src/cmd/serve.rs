@@ -77,6 +77,36 @@ async fn latest_time(store: &Store) -> Result<chrono::DateTime<chrono::Utc>> {
     })
 }
 
+/// The newsletter settings (`newsletter.toml` beside the config and `ROUNDUP_SMTP_URL` /
+/// `ROUNDUP_NEWSLETTER_*` env), with the site's base URL and secret.
+pub fn newsletter_config(cfg: &Config) -> Result<roundup_mail::newsletter::NewsletterConfig> {
+    let env: Vec<(String, String)> = std::env::vars().collect();
+    let file = std::path::Path::new("newsletter.toml");
+    let mut nc = roundup_mail::newsletter::NewsletterConfig::load(file.exists().then_some(file), &env)
+        .context("newsletter settings (newsletter.toml / ROUNDUP_SMTP_URL)")?;
+    nc.base_url = cfg.base_url.trim_end_matches('/').to_string();
+    nc.secret = cfg.secret.clone();
+    Ok(nc)
+}
+
+/// Sign-up and email-link hooks backed by the double opt-in service, when an SMTP relay is
+/// configured; the site then offers the configured lists.
+pub fn newsletter_hooks(cfg: &Config, store: &Store, wc: &mut roundup_web::WebConfig) -> Result<bool> {
+    let configured =
+        std::env::var_os("ROUNDUP_SMTP_URL").is_some() || std::path::Path::new("newsletter.toml").exists();
+    if !configured {
+        return Ok(false);
+    }
+    let nc = newsletter_config(cfg)?;
+    wc.lists = nc.lists.iter().map(|l| (l.id.clone(), l.name.clone())).collect();
+    let optin =
+        roundup_mail::newsletter::optin::Optin::new(store.clone(), nc).context("starting the newsletter sign-up")?;
+    let (signup, links) = crate::newsletter_web::hooks(optin);
+    wc.signup = signup;
+    wc.subscription_links = Some(links);
+    Ok(true)
+}
+
 fn web_config(cfg: &Config, store: &Store) -> (roundup_web::WebConfig, Arc<StagePublisher>) {
     let publisher = Arc::new(StagePublisher {
         store: store.clone(),
@@ -95,7 +125,10 @@ fn web_config(cfg: &Config, store: &Store) -> (roundup_web::WebConfig, Arc<Stage
 }
 
 async fn serve_on(cfg: &Config, store: Store, bind: &str) -> Result<()> {
-    let (wc, publisher) = web_config(cfg, &store);
+    let (mut wc, publisher) = web_config(cfg, &store);
+    if newsletter_hooks(cfg, &store, &mut wc)? {
+        println!("newsletter sign-up: double opt-in through the configured SMTP relay");
+    }
     let site = roundup_web::Site::new(store, wc).context("loading the site templates")?;
     let _ = publisher.site.set(site.handle());
     let listener = tokio::net::TcpListener::bind(bind)
