@@ -49,6 +49,8 @@ enum Command {
     /// Admin account commands.
     #[command(subcommand)]
     Admin(cmd::serve::Admin),
+    /// Newsletters: send a list's issue, preview it, manage subscribers.
+    Newsletter(cmd::newsletter::Args),
     /// Run the whole pipeline offline on the bundled sample world and serve the result.
     Demo(cmd::serve::DemoArgs),
     /// Parse one feed file and print it as JSON (the conformance-suite format).
@@ -91,6 +93,7 @@ fn main() -> anyhow::Result<()> {
         Command::Serve(a) => cmd::serve::serve(a, &load()?),
         Command::Admin(c) => cmd::serve::admin(c, &load()?),
         Command::Demo(a) => cmd::serve::demo(a),
+        Command::Newsletter(a) => cmd::newsletter::run(a, &load()?),
         Command::ParseFeed(a) => cmd::parse_feed::run(a),
         Command::Extract(a) => cmd::extract::run(a),
         Command::Cluster(a) => cmd::cluster::run(a),

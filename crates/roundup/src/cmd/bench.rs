@@ -18,6 +18,8 @@ pub enum Bench {
     /// Feed ingestion: a loopback fixture server on many 127.x.y.z hosts serves N feeds; two
     /// passes (the second must be all 304 Not Modified). Prints wall time, feeds/s, peak RSS.
     Ingest(IngestArgs),
+    /// Newsletter sending to a loopback SMTP sink: messages/s and peak RSS.
+    Send(super::newsletter::BenchSendArgs),
 }
 
 /// Arguments of `roundup bench ingest`.
@@ -45,6 +47,7 @@ pub fn run(b: Bench) -> Result<()> {
     match b {
         Bench::Cluster(a) => super::cluster::bench(a),
         Bench::Ingest(a) => ingest(a),
+        Bench::Send(a) => super::newsletter::bench_send(a),
     }
 }
 

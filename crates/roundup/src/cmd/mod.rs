@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod extract;
 pub mod feeds;
 pub mod fetch;
+pub mod newsletter;
 pub mod parse_feed;
 pub mod serve;
 pub mod stories;

@@ -77,30 +77,26 @@ async fn latest_time(store: &Store) -> Result<chrono::DateTime<chrono::Utc>> {
     })
 }
 
-/// The newsletter settings (`newsletter.toml` beside the config and `ROUNDUP_SMTP_URL` /
-/// `ROUNDUP_NEWSLETTER_*` env), with the site's base URL and secret.
-pub fn newsletter_config(cfg: &Config) -> Result<roundup_mail::newsletter::NewsletterConfig> {
-    let env: Vec<(String, String)> = std::env::vars().collect();
-    let file = std::path::Path::new("newsletter.toml");
-    let mut nc = roundup_mail::newsletter::NewsletterConfig::load(file.exists().then_some(file), &env)
-        .context("newsletter settings (newsletter.toml / ROUNDUP_SMTP_URL)")?;
-    nc.base_url = cfg.base_url.trim_end_matches('/').to_string();
-    nc.secret = cfg.secret.clone();
-    Ok(nc)
-}
-
 /// Sign-up and email-link hooks backed by the double opt-in service, when an SMTP relay is
 /// configured; the site then offers the configured lists.
-pub fn newsletter_hooks(cfg: &Config, store: &Store, wc: &mut roundup_web::WebConfig) -> Result<bool> {
-    let configured =
-        std::env::var_os("ROUNDUP_SMTP_URL").is_some() || std::path::Path::new("newsletter.toml").exists();
+pub fn newsletter_hooks(
+    cfg: &Config,
+    store: &Store,
+    wc: &mut roundup_web::WebConfig,
+) -> Result<bool> {
+    let configured = std::env::var_os("ROUNDUP_SMTP_URL").is_some()
+        || std::path::Path::new("newsletter.toml").exists();
     if !configured {
         return Ok(false);
     }
-    let nc = newsletter_config(cfg)?;
-    wc.lists = nc.lists.iter().map(|l| (l.id.clone(), l.name.clone())).collect();
-    let optin =
-        roundup_mail::newsletter::optin::Optin::new(store.clone(), nc).context("starting the newsletter sign-up")?;
+    let nc = super::newsletter::newsletter_config(cfg, None)?;
+    wc.lists = nc
+        .lists
+        .iter()
+        .map(|l| (l.id.clone(), l.name.clone()))
+        .collect();
+    let optin = roundup_mail::newsletter::optin::Optin::new(store.clone(), nc)
+        .context("starting the newsletter sign-up")?;
     let (signup, links) = crate::newsletter_web::hooks(optin);
     wc.signup = signup;
     wc.subscription_links = Some(links);
@@ -208,8 +204,12 @@ pub struct DemoArgs {
 /// `roundup demo`: the whole pipeline on the bundled sample world, then the site.
 pub fn demo(args: DemoArgs) -> Result<()> {
     if let Some(path) = &args.export_stories {
-        std::fs::write(path, roundup_sample::stories_jsonl()).with_context(|| format!("writing {}", path.display()))?;
-        println!("wrote the sample world's labelled articles to {}", path.display());
+        std::fs::write(path, roundup_sample::stories_jsonl())
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!(
+            "wrote the sample world's labelled articles to {}",
+            path.display()
+        );
         return Ok(());
     }
     app::runtime()?.block_on(async move {
