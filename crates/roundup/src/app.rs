@@ -49,5 +49,6 @@ pub fn runtime() -> Result<tokio::runtime::Runtime> {
 /// The process-wide metrics registry: the pipeline increments it and `/metrics` serves it.
 pub fn metrics() -> Arc<roundup_web::Metrics> {
     static M: std::sync::OnceLock<Arc<roundup_web::Metrics>> = std::sync::OnceLock::new();
-    M.get_or_init(|| Arc::new(roundup_web::Metrics::new())).clone()
+    M.get_or_init(|| Arc::new(roundup_web::Metrics::new()))
+        .clone()
 }

@@ -16,7 +16,9 @@ impl SignupHandler for OptinHooks {
         Box::pin(async move {
             match self.0.signup(&email, &[list.as_str()], None).await {
                 Ok(()) => Ok(()),
-                Err(OptinError::Invalid(m)) | Err(OptinError::RateLimited(m)) => Err(SignupError::Invalid(m)),
+                Err(OptinError::Invalid(m)) | Err(OptinError::RateLimited(m)) => {
+                    Err(SignupError::Invalid(m))
+                }
                 // Everything else is logged by the web layer; the visitor sees the same page.
                 Err(e) => Err(SignupError::Failed(e.to_string())),
             }
@@ -39,7 +41,11 @@ impl SubscriptionLinks for OptinHooks {
         let token = token.to_string();
         Box::pin(async move {
             match self.0.confirm(&token).await {
-                Ok(s) => Ok(format!("Thank you. {} will receive: {}.", s.email, s.lists.join(", "))),
+                Ok(s) => Ok(format!(
+                    "Thank you. {} will receive: {}.",
+                    s.email,
+                    s.lists.join(", ")
+                )),
                 Err(e) => Err(visible(e)),
             }
         })
@@ -49,7 +55,10 @@ impl SubscriptionLinks for OptinHooks {
         let token = token.to_string();
         Box::pin(async move {
             match self.0.unsubscribe(&token).await {
-                Ok(s) => Ok(format!("{} will not receive this newsletter any more.", s.email)),
+                Ok(s) => Ok(format!(
+                    "{} will not receive this newsletter any more.",
+                    s.email
+                )),
                 Err(e) => Err(visible(e)),
             }
         })

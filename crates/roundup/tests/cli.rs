@@ -23,7 +23,10 @@ fn roundup(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
     Command::new(bin())
         .args(args)
         .current_dir(dir)
-        .env("ROUNDUP_DATABASE_URL", format!("sqlite://{}", dir.join("t.db").display()))
+        .env(
+            "ROUNDUP_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
         .env("ROUNDUP_FETCH_ALLOW_PRIVATE_ADDRESSES", "true")
         .env("ROUNDUP_FETCH_PER_HOST_DELAY_MS", "0")
         .output()
@@ -38,32 +41,77 @@ async fn feeds_add_discovers_export_import_and_list() {
         Reply::html(r#"<html><head><link rel="alternate" type="application/rss+xml" href="/feeds/quill.xml"></head><body>hi</body></html>"#),
     );
     server.route("/feeds/quill.xml", Reply::xml(RSS));
-    server.route("/bare/", Reply::html("<html><body>no links here</body></html>"));
-    server.route("/bare/rss.xml", Reply::xml(RSS.replace("Quill Weekly", "Bare Times")));
+    server.route(
+        "/bare/",
+        Reply::html("<html><body>no links here</body></html>"),
+    );
+    server.route(
+        "/bare/rss.xml",
+        Reply::xml(RSS.replace("Quill Weekly", "Bare Times")),
+    );
     let dir = workdir("feeds");
-    let out = roundup(&dir, &["feeds", "add", &server.url("/site/"), "--lean", "center-right", "--region", "uk"]);
+    let out = roundup(
+        &dir,
+        &[
+            "feeds",
+            "add",
+            &server.url("/site/"),
+            "--lean",
+            "center-right",
+            "--region",
+            "uk",
+        ],
+    );
     let stdout = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{stdout} {}", String::from_utf8_lossy(&out.stderr));
-    assert!(stdout.contains("Quill Weekly") && stdout.contains("/feeds/quill.xml"), "{stdout}");
+    assert!(
+        out.status.success(),
+        "{stdout} {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains("Quill Weekly") && stdout.contains("/feeds/quill.xml"),
+        "{stdout}"
+    );
     // No <link>: a common path is probed.
     let out = roundup(&dir, &["feeds", "add", &server.url("/bare/")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("/bare/rss.xml"));
     // Not a feed anywhere: a clear error naming the URL.
     let out = roundup(&dir, &["feeds", "add", &server.url("/nothing/")]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("/nothing/"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("/nothing/"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 
     let out = roundup(&dir, &["feeds", "export"]);
     let opml = String::from_utf8(out.stdout).unwrap();
-    assert!(opml.contains("<opml") && opml.contains("Quill Weekly") && opml.contains("center-right"), "{opml}");
+    assert!(
+        opml.contains("<opml") && opml.contains("Quill Weekly") && opml.contains("center-right"),
+        "{opml}"
+    );
     let other = workdir("feeds-import");
     std::fs::write(other.join("feeds.opml"), &opml).unwrap();
     let out = roundup(&other, &["feeds", "import", "feeds.opml"]);
-    assert!(String::from_utf8_lossy(&out.stdout).contains("imported 2 feeds"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("imported 2 feeds"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = roundup(&other, &["feeds", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    let quill = list.as_array().unwrap().iter().find(|o| o["name"] == "Quill Weekly").unwrap().clone();
+    let quill = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o["name"] == "Quill Weekly")
+        .unwrap()
+        .clone();
     assert_eq!(quill["lean"], "center-right");
     assert_eq!(quill["region"], "uk");
     // A broken OPML file names the file.
@@ -84,7 +132,10 @@ async fn run_stops_cleanly_on_sigterm() {
     let mut child = Command::new(bin())
         .args(["run", "--idle-secs", "1"])
         .current_dir(&dir)
-        .env("ROUNDUP_DATABASE_URL", format!("sqlite://{}", dir.join("t.db").display()))
+        .env(
+            "ROUNDUP_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
         .env("ROUNDUP_FETCH_ALLOW_PRIVATE_ADDRESSES", "true")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -92,19 +143,34 @@ async fn run_stops_cleanly_on_sigterm() {
         .unwrap();
     // Wait until the feed has been polled (the server saw it), then ask the worker to stop.
     let t = Instant::now();
-    while server.requests().iter().all(|r| r.path_only() != "/feed.xml") && t.elapsed() < Duration::from_secs(30) {
+    while server
+        .requests()
+        .iter()
+        .all(|r| r.path_only() != "/feed.xml")
+        && t.elapsed() < Duration::from_secs(30)
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    assert!(t.elapsed() < Duration::from_secs(30), "roundup run never polled the feed");
+    assert!(
+        t.elapsed() < Duration::from_secs(30),
+        "roundup run never polled the feed"
+    );
     tokio::time::sleep(Duration::from_millis(500)).await;
     let pid = child.id().to_string();
-    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    assert!(Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .unwrap()
+        .success());
     let t = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(t.elapsed() < Duration::from_secs(20), "roundup run did not stop within 20 s of SIGTERM");
+        assert!(
+            t.elapsed() < Duration::from_secs(20),
+            "roundup run did not stop within 20 s of SIGTERM"
+        );
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
     let mut err = String::new();
@@ -113,7 +179,10 @@ async fn run_stops_cleanly_on_sigterm() {
     assert!(err.contains("stopped"), "{err}");
     let out = roundup(&dir, &["feeds", "list", "--json"]);
     let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(list[0]["state"]["last_status"], "ok", "the poll was recorded before stopping");
+    assert_eq!(
+        list[0]["state"]["last_status"], "ok",
+        "the poll was recorded before stopping"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -130,10 +199,20 @@ async fn extract_fetches_a_url_politely() {
         ),
     );
     let dir = workdir("extract");
-    let out = roundup(&dir, &["extract", &server.url("/a/story.html"), "--format", "text"]);
+    let out = roundup(
+        &dir,
+        &["extract", &server.url("/a/story.html"), "--format", "text"],
+    );
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(text.contains("seven to two") && !text.contains("Subscribe"), "{text}");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("seven to two") && !text.contains("Subscribe"),
+        "{text}"
+    );
     // The SSRF guard applies unless the config allows private addresses.
     let out = Command::new(bin())
         .args(["extract", &server.url("/a/story.html")])
@@ -142,5 +221,11 @@ async fn extract_fetches_a_url_politely() {
         .output()
         .unwrap();
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).to_lowercase().contains("127.0.0.1"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .to_lowercase()
+            .contains("127.0.0.1"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

@@ -18,15 +18,26 @@ fn http(addr: std::net::SocketAddr, method: &str, path: &str, body: &str) -> (u1
     let mut out = Vec::new();
     s.read_to_end(&mut out).unwrap();
     let text = String::from_utf8_lossy(&out).into_owned();
-    let status = text.split_whitespace().nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
     (status, text)
 }
 
 /// The first `/confirm?token=…` link of a captured message (quoted-printable undone).
 fn confirm_link(raw: &[u8]) -> String {
-    let text = String::from_utf8_lossy(raw).replace("=\r\n", "").replace("=3D", "=");
-    let i = text.find("/confirm?token=").expect("a confirmation link in the email");
-    text[i..].chars().take_while(|c| c.is_ascii_alphanumeric() || "/?=_-.".contains(*c)).collect()
+    let text = String::from_utf8_lossy(raw)
+        .replace("=\r\n", "")
+        .replace("=3D", "=");
+    let i = text
+        .find("/confirm?token=")
+        .expect("a confirmation link in the email");
+    text[i..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/?=_-.".contains(*c))
+        .collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -34,15 +45,25 @@ async fn signup_sends_a_verification_email_whose_link_confirms_and_unsubscribe_w
     let dir = std::env::temp_dir().join(format!("roundup-nlweb-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let store = roundup_store::Store::connect(&format!("sqlite://{}", dir.join("t.db").display())).await.unwrap();
+    let store = roundup_store::Store::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+        .await
+        .unwrap();
     let sink = Sink::start().await.unwrap();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let mut nc = NewsletterConfig { base_url: format!("http://{addr}"), secret: "a-test-secret-of-32-bytes-length".into(), ..Default::default() };
+    let mut nc = NewsletterConfig {
+        base_url: format!("http://{addr}"),
+        secret: "a-test-secret-of-32-bytes-length".into(),
+        ..Default::default()
+    };
     nc.smtp.host = "127.0.0.1".into();
     nc.smtp.port = Some(sink.port());
     nc.smtp.security = Security::Plain;
-    let lists: Vec<(String, String)> = nc.lists.iter().map(|l| (l.id.clone(), l.name.clone())).collect();
+    let lists: Vec<(String, String)> = nc
+        .lists
+        .iter()
+        .map(|l| (l.id.clone(), l.name.clone()))
+        .collect();
     let first_list = lists[0].0.clone();
     let optin = Optin::new(store.clone(), nc.clone()).unwrap();
     let (signup, links) = roundup::newsletter_web::hooks(optin);
@@ -60,7 +81,10 @@ async fn signup_sends_a_verification_email_whose_link_confirms_and_unsubscribe_w
     });
 
     let body = format!("email=Reader%40Example.ORG&list={first_list}");
-    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "POST", "/subscribe", &body)).await.unwrap();
+    let (status, page) =
+        tokio::task::spawn_blocking(move || http(addr, "POST", "/subscribe", &body))
+            .await
+            .unwrap();
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Check your inbox"));
     let t = Instant::now();
@@ -69,36 +93,71 @@ async fn signup_sends_a_verification_email_whose_link_confirms_and_unsubscribe_w
     }
     let msgs = sink.messages();
     assert_eq!(msgs.len(), 1, "one verification email");
-    assert!(msgs[0].rcpt_to[0].to_lowercase() == "reader@example.org", "{:?}", msgs[0].rcpt_to);
+    assert!(
+        msgs[0].rcpt_to[0].to_lowercase() == "reader@example.org",
+        "{:?}",
+        msgs[0].rcpt_to
+    );
     let link = confirm_link(&msgs[0].data);
-    let sub = store.subscriber_by_email("reader@example.org").await.unwrap().expect("pending subscriber");
+    let sub = store
+        .subscriber_by_email("reader@example.org")
+        .await
+        .unwrap()
+        .expect("pending subscriber");
     assert_ne!(format!("{:?}", sub.state).to_lowercase(), "confirmed");
 
     let l2 = link.clone();
-    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "GET", &l2, "")).await.unwrap();
+    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "GET", &l2, ""))
+        .await
+        .unwrap();
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("Subscription confirmed"), "{page}");
-    let sub = store.subscriber_by_email("reader@example.org").await.unwrap().unwrap();
+    let sub = store
+        .subscriber_by_email("reader@example.org")
+        .await
+        .unwrap()
+        .unwrap();
     assert_eq!(format!("{:?}", sub.state).to_lowercase(), "confirmed");
 
     // A tampered link is refused with a page that says so; GET /unsubscribe never acts.
     let bad = format!("{link}x");
-    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "GET", &bad, "")).await.unwrap();
+    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "GET", &bad, ""))
+        .await
+        .unwrap();
     assert_eq!(status, 400);
     assert!(page.contains("This link does not work"));
     let signer = roundup_mail::newsletter::token::Signer::new(nc.secret.as_bytes()).unwrap();
-    let links = roundup_mail::newsletter::render::links(&nc, &signer, sub.id, &first_list, chrono::Utc::now()).unwrap();
+    let links = roundup_mail::newsletter::render::links(
+        &nc,
+        &signer,
+        sub.id,
+        &first_list,
+        chrono::Utc::now(),
+    )
+    .unwrap();
     let path = format!("/unsubscribe?token={}", links.unsubscribe_token);
     let p2 = path.clone();
-    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "GET", &p2, "")).await.unwrap();
+    let (status, page) = tokio::task::spawn_blocking(move || http(addr, "GET", &p2, ""))
+        .await
+        .unwrap();
     assert_eq!(status, 200);
     assert!(page.contains("<form method=\"post\""), "{page}");
-    assert_eq!(store.subscriptions_of(sub.id).await.unwrap(), vec![first_list.clone()], "GET does not unsubscribe");
+    assert_eq!(
+        store.subscriptions_of(sub.id).await.unwrap(),
+        vec![first_list.clone()],
+        "GET does not unsubscribe"
+    );
     // RFC 8058 one-click: a bare POST with the List-Unsubscribe=One-Click body.
-    let (status, page) =
-        tokio::task::spawn_blocking(move || http(addr, "POST", &path, "List-Unsubscribe=One-Click")).await.unwrap();
+    let (status, page) = tokio::task::spawn_blocking(move || {
+        http(addr, "POST", &path, "List-Unsubscribe=One-Click")
+    })
+    .await
+    .unwrap();
     assert_eq!(status, 200, "{page}");
     assert!(page.contains("You are unsubscribed"));
-    assert!(store.subscriptions_of(sub.id).await.unwrap().is_empty(), "unsubscribed from the list");
+    assert!(
+        store.subscriptions_of(sub.id).await.unwrap().is_empty(),
+        "unsubscribed from the list"
+    );
     let _ = std::fs::remove_dir_all(dir);
 }

@@ -184,7 +184,10 @@ pub fn run(cmd: Feeds, cfg: &Config) -> Result<()> {
                 let doc = roundup_feed::opml::parse_opml(&bytes)
                     .with_context(|| format!("{} is not a usable OPML file", file.display()))?;
                 if doc.feeds.is_empty() {
-                    bail!("{} has no feeds: no <outline> with an xmlUrl attribute was found", file.display());
+                    bail!(
+                        "{} has no feeds: no <outline> with an xmlUrl attribute was found",
+                        file.display()
+                    );
                 }
                 let mut n = 0;
                 for f in &doc.feeds {

@@ -226,9 +226,19 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
             }
             let (ok, fb, retry) = article_pass(&ing, &worker, &stop).await?;
             pending_articles += ok + fb;
-            if pending_articles > 0 && last_story.is_none_or(|t| t.elapsed() >= story_every) && !stop.load(Ordering::Relaxed) {
-                match crate::pipeline::stories::StoryStage::default().run(&store, chrono::Utc::now(), true).await {
-                    Ok(st) => tracing::info!(stories = st.stories, editions = st.editions, "stories updated"),
+            if pending_articles > 0
+                && last_story.is_none_or(|t| t.elapsed() >= story_every)
+                && !stop.load(Ordering::Relaxed)
+            {
+                match crate::pipeline::stories::StoryStage::default()
+                    .run(&store, chrono::Utc::now(), true)
+                    .await
+                {
+                    Ok(st) => tracing::info!(
+                        stories = st.stories,
+                        editions = st.editions,
+                        "stories updated"
+                    ),
                     Err(e) => tracing::error!(error = %e, "story stage failed"),
                 }
                 last_story = Some(Instant::now());

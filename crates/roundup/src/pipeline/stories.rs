@@ -186,7 +186,9 @@ impl StoryStage {
                 Some(rw) => {
                     let (rw, st, cfg) = (rw.clone(), story.clone(), self.digest.clone());
                     // Blocking HTTP: keep it off the async workers.
-                    tokio::task::spawn_blocking(move || roundup_digest::digest_with(&st, &cfg, &rw)).await??.0
+                    tokio::task::spawn_blocking(move || roundup_digest::digest_with(&st, &cfg, &rw))
+                        .await??
+                        .0
                 }
             };
             let times: Vec<i64> = story
