@@ -26,10 +26,8 @@ pub mod render;
 pub mod sink;
 pub mod smtp;
 
-// The link tokens of `crate::token` (owned by the bounce/suppression side). Until that module
-// is exported from the crate root, it is compiled here; switch to `crate::token` then.
-#[path = "../token.rs"]
-pub mod token;
+/// The signed link tokens ([`crate::token`]), re-exported for the newsletter's users.
+pub use crate::token;
 
 use serde::{Deserialize, Serialize};
 use std::path::Path;
