@@ -189,6 +189,31 @@ fn json_list(table: &'static str, s: &str) -> Result<Vec<String>> {
     })
 }
 
+/// The `FeedEntry` columns of a row from `entries` (selected under their own names).
+fn entry_from_row(r: &AnyRow) -> Result<FeedEntry> {
+    let g = |e: sqlx::Error| StoreError::Query {
+        what: "decoding entry",
+        source: e,
+    };
+    Ok(FeedEntry {
+        guid: r.try_get("guid").map_err(g)?,
+        url: r.try_get("url").map_err(g)?,
+        title: r.try_get("title").map_err(g)?,
+        summary: r.try_get("summary").map_err(g)?,
+        summary_html: r.try_get("summary_html").map_err(g)?,
+        content: r.try_get("content").map_err(g)?,
+        authors: json_list("entries", &r.try_get::<String, _>("authors").map_err(g)?)?,
+        categories: json_list("entries", &r.try_get::<String, _>("categories").map_err(g)?)?,
+        published: ts(r.try_get("published").map_err(g)?),
+        updated: ts(r.try_get("updated").map_err(g)?),
+        image: r.try_get("image").map_err(g)?,
+        position: r
+            .try_get::<i64, _>("position")
+            .map_err(g)?
+            .clamp(0, u32::MAX as i64) as u32,
+    })
+}
+
 const OUTLET_COLS: &str = "o.id, o.name, o.homepage, o.feed_url, o.lean, o.region, o.language, o.section_hint, o.paused, \
     s.etag, s.last_modified, s.last_attempt, s.last_success, s.last_status, s.last_error, s.consecutive_failures, \
     s.next_check, s.poll_interval_secs, s.entries_total";
@@ -562,29 +587,7 @@ impl Store {
                     id: r.try_get("id").map_err(g)?,
                     outlet_id: r.try_get("outlet_id").map_err(g)?,
                     fetched_at: r.try_get("fetched_at").map_err(g)?,
-                    entry: FeedEntry {
-                        guid: r.try_get("guid").map_err(g)?,
-                        url: r.try_get("url").map_err(g)?,
-                        title: r.try_get("title").map_err(g)?,
-                        summary: r.try_get("summary").map_err(g)?,
-                        summary_html: r.try_get("summary_html").map_err(g)?,
-                        content: r.try_get("content").map_err(g)?,
-                        authors: json_list(
-                            "entries",
-                            &r.try_get::<String, _>("authors").map_err(g)?,
-                        )?,
-                        categories: json_list(
-                            "entries",
-                            &r.try_get::<String, _>("categories").map_err(g)?,
-                        )?,
-                        published: ts(r.try_get("published").map_err(g)?),
-                        updated: ts(r.try_get("updated").map_err(g)?),
-                        image: r.try_get("image").map_err(g)?,
-                        position: r
-                            .try_get::<i64, _>("position")
-                            .map_err(g)?
-                            .clamp(0, u32::MAX as i64) as u32,
-                    },
+                    entry: entry_from_row(r)?,
                 })
             })
             .collect()
@@ -709,7 +712,10 @@ impl Store {
         .ctx("reading the clustering window")?;
         rows.iter()
             .map(|r| {
-                let g = |e: sqlx::Error| StoreError::Query { what: "decoding window item", source: e };
+                let g = |e: sqlx::Error| StoreError::Query {
+                    what: "decoding window item",
+                    source: e,
+                };
                 Ok(WindowItem {
                     entry_id: r.try_get("id").map_err(g)?,
                     outlet_id: r.try_get("outlet_id").map_err(g)?,
@@ -721,20 +727,7 @@ impl Store {
                     text: r.try_get("article_text").map_err(g)?,
                     language: r.try_get("language").map_err(g)?,
                     article_published: ts(r.try_get("article_published").map_err(g)?),
-                    entry: FeedEntry {
-                        guid: r.try_get("guid").map_err(g)?,
-                        url: r.try_get("url").map_err(g)?,
-                        title: r.try_get("title").map_err(g)?,
-                        summary: r.try_get("summary").map_err(g)?,
-                        summary_html: r.try_get("summary_html").map_err(g)?,
-                        content: r.try_get("content").map_err(g)?,
-                        authors: json_list("entries", &r.try_get::<String, _>("authors").map_err(g)?)?,
-                        categories: json_list("entries", &r.try_get::<String, _>("categories").map_err(g)?)?,
-                        published: ts(r.try_get("published").map_err(g)?),
-                        updated: ts(r.try_get("updated").map_err(g)?),
-                        image: r.try_get("image").map_err(g)?,
-                        position: r.try_get::<i64, _>("position").map_err(g)?.clamp(0, u32::MAX as i64) as u32,
-                    },
+                    entry: entry_from_row(r)?,
                 })
             })
             .collect()
