@@ -527,6 +527,27 @@ impl Store {
         Ok((created, existing))
     }
 
+    /// Subscribers of `list` per state (`confirmed`, `pending`, `unsubscribed`, `suppressed`),
+    /// for the admin's list statistics.
+    pub async fn subscriber_counts(&self, list: &str) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT s.state AS state, COUNT(*) AS n FROM subscriptions t JOIN subscribers s ON s.id = t.subscriber_id \
+             WHERE t.list = $1 GROUP BY s.state ORDER BY s.state",
+        ))
+        .bind(list)
+        .fetch_all(self.pool())
+        .await
+        .ctx("counting subscribers")?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("state").ctx("counting subscribers")?,
+                    r.try_get("n").ctx("counting subscribers")?,
+                ))
+            })
+            .collect()
+    }
+
     /// Confirmed subscribers of `list`.
     pub async fn count_confirmed(&self, list: &str) -> Result<i64> {
         let row = sqlx::query(&self.sql(

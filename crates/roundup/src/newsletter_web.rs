@@ -65,6 +65,43 @@ impl SubscriptionLinks for OptinHooks {
     }
 }
 
+/// Subscriber counts per list for the admin page, straight from the store.
+pub struct StoreSubscriberStats {
+    /// The store.
+    pub store: roundup_store::Store,
+    /// List ids to report.
+    pub lists: Vec<String>,
+}
+
+impl roundup_web::SubscriberStats for StoreSubscriberStats {
+    fn counts(&self) -> BoxFuture<'_, Result<Vec<roundup_web::ListCount>, String>> {
+        Box::pin(async move {
+            let mut out = Vec::new();
+            for list in &self.lists {
+                let by_state = self
+                    .store
+                    .subscriber_counts(list)
+                    .await
+                    .map_err(|e| e.to_string())?;
+                let n = |states: &[&str]| -> u64 {
+                    by_state
+                        .iter()
+                        .filter(|(s, _)| states.contains(&s.as_str()))
+                        .map(|(_, n)| *n as u64)
+                        .sum()
+                };
+                out.push(roundup_web::ListCount {
+                    list: list.clone(),
+                    confirmed: n(&["confirmed"]),
+                    pending: n(&["pending"]),
+                    unsubscribed: n(&["unsubscribed", "suppressed"]),
+                });
+            }
+            Ok(out)
+        })
+    }
+}
+
 /// The sign-up and link hooks for `WebConfig`.
 pub fn hooks(optin: Optin) -> (Arc<dyn SignupHandler>, Arc<dyn SubscriptionLinks>) {
     let h = Arc::new(OptinHooks(optin));

@@ -118,6 +118,20 @@ async fn signup_sends_a_verification_email_whose_link_confirms_and_unsubscribe_w
         .unwrap()
         .unwrap();
     assert_eq!(format!("{:?}", sub.state).to_lowercase(), "confirmed");
+    // The admin's list statistics read the same rows.
+    let stats = roundup::newsletter_web::StoreSubscriberStats {
+        store: store.clone(),
+        lists: vec![first_list.clone()],
+    };
+    let counts = roundup_web::SubscriberStats::counts(&stats).await.unwrap();
+    assert_eq!(
+        (
+            counts[0].confirmed,
+            counts[0].pending,
+            counts[0].unsubscribed
+        ),
+        (1, 0, 0)
+    );
 
     // A tampered link is refused with a page that says so; GET /unsubscribe never acts.
     let bad = format!("{link}x");

@@ -100,6 +100,12 @@ pub fn newsletter_hooks(
     let (signup, links) = crate::newsletter_web::hooks(optin);
     wc.signup = signup;
     wc.subscription_links = Some(links);
+    wc.subscribers = Some(std::sync::Arc::new(
+        crate::newsletter_web::StoreSubscriberStats {
+            store: store.clone(),
+            lists: wc.lists.iter().map(|(id, _)| id.clone()).collect(),
+        },
+    ));
     Ok(true)
 }
 
