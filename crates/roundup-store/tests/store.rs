@@ -711,20 +711,36 @@ async fn claimed_feeds_are_not_handed_out_twice_until_the_lease_ends() {
 #[tokio::test]
 async fn window_items_join_outlet_and_article() {
     both(|s| async move {
-        let o = s.upsert_outlet(&outlet("Harbor", "https://h.example/feed")).await.unwrap();
+        let o = s
+            .upsert_outlet(&outlet("Harbor", "https://h.example/feed"))
+            .await
+            .unwrap();
         let mut old = entry(Some("old"), "https://h/old", "Old");
         old.published = chrono::DateTime::from_timestamp(1_000, 0);
-        let ids = s.insert_entries(o, &[entry(Some("new"), "https://h/new", "New"), old], 5).await.unwrap();
+        let ids = s
+            .insert_entries(o, &[entry(Some("new"), "https://h/new", "New"), old], 5)
+            .await
+            .unwrap();
         s.save_article(
             ids[0],
-            &ArticleRecord { status: "ok".into(), article: roundup_model::Article { text: "Body".into(), ..Default::default() }, ..Default::default() },
+            &ArticleRecord {
+                status: "ok".into(),
+                article: roundup_model::Article {
+                    text: "Body".into(),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
             6,
         )
         .await
         .unwrap();
         let w = s.window_items(2_000).await.unwrap();
         assert_eq!(w.len(), 1, "the old entry is outside the window");
-        assert_eq!((w[0].outlet_name.as_str(), w[0].lean, w[0].text.as_deref()), ("Harbor", Some(Lean::CenterLeft), Some("Body")));
+        assert_eq!(
+            (w[0].outlet_name.as_str(), w[0].lean, w[0].text.as_deref()),
+            ("Harbor", Some(Lean::CenterLeft), Some("Body"))
+        );
         assert_eq!(s.window_items(0).await.unwrap().len(), 2);
     })
     .await;
