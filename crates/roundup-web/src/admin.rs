@@ -530,7 +530,19 @@ async fn add_outlet(
         )
         .await;
     }
+    // A page URL is resolved to its feed when discovery is configured.
+    let (feed_url, found_title) = match &st.cfg.discovery {
+        Some(d) => match d.discover(feed_url).await {
+            Ok((u, t)) => (u, t),
+            Err(e) => return render_dashboard(&st, &nonce, "", &e).await,
+        },
+        None => (feed_url.to_string(), None),
+    };
+    let feed_url = feed_url.as_str();
     let name = match field(&form, "name") {
+        "" if found_title.as_deref().is_some_and(|t| !t.trim().is_empty()) => {
+            found_title.clone().unwrap_or_default().trim().to_string()
+        }
         "" => feed_url
             .split('/')
             .nth(2)

@@ -33,6 +33,9 @@ pub struct WebConfig {
     pub publisher: Arc<dyn Publisher>,
     /// Subscriber counts per list for the admin; the section is hidden when `None`.
     pub subscribers: Option<Arc<dyn SubscriberStats>>,
+    /// Finds the feed behind a URL the editor gives in the admin (a page or a feed); `None`
+    /// takes the URL as the feed URL.
+    pub discovery: Option<Arc<dyn FeedDiscovery>>,
     /// Confirmation and unsubscribe links from newsletter emails; `None` answers 404.
     pub subscription_links: Option<Arc<dyn crate::signup::SubscriptionLinks>>,
     /// Metrics registry to use (share one with the pipeline); a fresh one when `None`.
@@ -71,6 +74,7 @@ impl Default for WebConfig {
             publisher: Arc::new(NotConfigured),
             subscribers: None,
             subscription_links: None,
+            discovery: None,
             metrics: None,
             client_ip_header: None,
         }
@@ -128,6 +132,13 @@ pub struct ListCount {
     pub pending: u64,
     /// Unsubscribed or suppressed.
     pub unsubscribed: u64,
+}
+
+/// Feed autodiscovery for the admin's "add outlet" form (the binary plugs in the fetcher).
+pub trait FeedDiscovery: Send + Sync {
+    /// The feed URL and title behind `url` (the URL itself when it is a feed, else a feed the
+    /// page links to or one at a common path). The error is shown to the editor.
+    fn discover(&self, url: &str) -> BoxFuture<'_, Result<(String, Option<String>), String>>;
 }
 
 /// Subscriber counts per list, shown on the admin page.

@@ -40,7 +40,8 @@ pub mod view;
 
 pub use admin::hash_password;
 pub use config::{
-    BoxFuture, ListCount, NotConfigured, PublishOutcome, Publisher, SubscriberStats, WebConfig,
+    BoxFuture, FeedDiscovery, ListCount, NotConfigured, PublishOutcome, Publisher, SubscriberStats,
+    WebConfig,
 };
 pub use error::WebError;
 pub use metrics::Metrics;
@@ -164,7 +165,10 @@ fn build_router(state: Shared) -> Router {
     let uncached = Router::new()
         .route("/subscribe", post(signup::submit))
         .route("/confirm", get(signup::confirm))
-        .route("/unsubscribe", get(signup::unsubscribe_page).post(signup::unsubscribe))
+        .route(
+            "/unsubscribe",
+            get(signup::unsubscribe_page).post(signup::unsubscribe),
+        )
         .route("/static/{file}", get(pages::static_file))
         .route("/favicon.svg", get(pages::favicon))
         .route("/favicon.ico", get(pages::favicon))

@@ -7,10 +7,10 @@ use crate::config::BoxFuture;
 use crate::error::WebError;
 use crate::Shared;
 use axum::extract::{Form, Query, State};
-use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use std::sync::Arc;
 
 /// Why a sign-up was not accepted. Only `Invalid` is shown to the visitor; other errors are
 /// logged and the visitor sees the same acknowledgement as everyone else.
@@ -48,10 +48,19 @@ pub(crate) struct TokenQuery {
 }
 
 fn links(st: &Shared) -> Result<&Arc<dyn SubscriptionLinks>, WebError> {
-    st.cfg.subscription_links.as_ref().ok_or_else(|| WebError::NotFound("newsletter links are not configured".into()))
+    st.cfg
+        .subscription_links
+        .as_ref()
+        .ok_or_else(|| WebError::NotFound("newsletter links are not configured".into()))
 }
 
-fn message_page(st: &Shared, status: StatusCode, heading: &str, message: &str, unsubscribe_token: Option<&str>) -> Result<Response, WebError> {
+fn message_page(
+    st: &Shared,
+    status: StatusCode,
+    heading: &str,
+    message: &str,
+    unsubscribe_token: Option<&str>,
+) -> Result<Response, WebError> {
     let html = st.templates.render(
         "subscription.html",
         minijinja::context! { title => heading, heading => heading, message => message, unsubscribe_token => unsubscribe_token },
@@ -59,31 +68,61 @@ fn message_page(st: &Shared, status: StatusCode, heading: &str, message: &str, u
     )?;
     let mut r = crate::pages::html(html);
     *r.status_mut() = status;
-    r.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    r.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        axum::http::HeaderValue::from_static("no-store"),
+    );
     Ok(r)
 }
 
 /// GET /confirm?token=: confirms the subscription.
-pub(crate) async fn confirm(State(st): State<Shared>, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+pub(crate) async fn confirm(
+    State(st): State<Shared>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
     match links(&st)?.confirm(q.token.trim()).await {
         Ok(msg) => message_page(&st, StatusCode::OK, "Subscription confirmed", &msg, None),
-        Err(msg) => message_page(&st, StatusCode::BAD_REQUEST, "This link does not work", &msg, None),
+        Err(msg) => message_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            "This link does not work",
+            &msg,
+            None,
+        ),
     }
 }
 
 /// GET /unsubscribe?token=: a page with one button (a GET never unsubscribes: link scanners
 /// follow links).
-pub(crate) async fn unsubscribe_page(State(st): State<Shared>, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+pub(crate) async fn unsubscribe_page(
+    State(st): State<Shared>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
     links(&st)?;
-    message_page(&st, StatusCode::OK, "Unsubscribe", "Press the button to stop receiving this newsletter.", Some(q.token.trim()))
+    message_page(
+        &st,
+        StatusCode::OK,
+        "Unsubscribe",
+        "Press the button to stop receiving this newsletter.",
+        Some(q.token.trim()),
+    )
 }
 
 /// POST /unsubscribe?token=: unsubscribes at once (RFC 8058 one-click, no session, no CSRF
 /// token: the signed token is the authority).
-pub(crate) async fn unsubscribe(State(st): State<Shared>, Query(q): Query<TokenQuery>) -> Result<Response, WebError> {
+pub(crate) async fn unsubscribe(
+    State(st): State<Shared>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, WebError> {
     match links(&st)?.unsubscribe(q.token.trim()).await {
         Ok(msg) => message_page(&st, StatusCode::OK, "You are unsubscribed", &msg, None),
-        Err(msg) => message_page(&st, StatusCode::BAD_REQUEST, "This link does not work", &msg, None),
+        Err(msg) => message_page(
+            &st,
+            StatusCode::BAD_REQUEST,
+            "This link does not work",
+            &msg,
+            None,
+        ),
     }
 }
 

@@ -229,3 +229,28 @@ async fn extract_fetches_a_url_politely() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn admin_discovery_hook_resolves_a_page_to_its_feed() {
+    let server = TestServer::start().await.unwrap();
+    server.route(
+        "/site/",
+        Reply::html(r#"<html><head><link rel="alternate" type="application/atom+xml" href="/quill.xml"></head></html>"#),
+    );
+    server.route("/quill.xml", Reply::xml(RSS));
+    let mut cfg = roundup::config::Config::default();
+    cfg.fetch.allow_private_addresses = true;
+    cfg.fetch.per_host_delay_ms = 0;
+    let d = roundup::cmd::feeds::FetcherDiscovery(roundup::app::fetcher(&cfg).unwrap());
+    let (url, title) = roundup_web::FeedDiscovery::discover(&d, &server.url("/site/"))
+        .await
+        .unwrap();
+    assert_eq!(
+        (url.as_str(), title.as_deref()),
+        (server.url("/quill.xml").as_str(), Some("Quill Weekly"))
+    );
+    let err = roundup_web::FeedDiscovery::discover(&d, &server.url("/nothing/"))
+        .await
+        .unwrap_err();
+    assert!(err.contains("/nothing/"), "{err}");
+}

@@ -293,3 +293,16 @@ pub async fn discover(
     }
     bail!("{url} is not a feed and no feed was found on it or at the common feed paths")
 }
+
+/// Feed autodiscovery through the polite fetcher, for the admin's "add outlet" form.
+pub struct FetcherDiscovery(pub std::sync::Arc<roundup_fetch::Fetcher>);
+
+impl roundup_web::FeedDiscovery for FetcherDiscovery {
+    fn discover(
+        &self,
+        url: &str,
+    ) -> futures_util::future::BoxFuture<'_, Result<(String, Option<String>), String>> {
+        let url = url.to_string();
+        Box::pin(async move { discover(&self.0, &url).await.map_err(|e| format!("{e:#}")) })
+    }
+}

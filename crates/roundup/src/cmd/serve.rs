@@ -128,6 +128,7 @@ fn web_config(cfg: &Config, store: &Store) -> (roundup_web::WebConfig, Arc<Stage
 
 async fn serve_on(cfg: &Config, store: Store, bind: &str) -> Result<()> {
     let (mut wc, publisher) = web_config(cfg, &store);
+    wc.discovery = Some(Arc::new(super::feeds::FetcherDiscovery(app::fetcher(cfg)?)));
     if newsletter_hooks(cfg, &store, &mut wc)? {
         println!("newsletter sign-up: double opt-in through the configured SMTP relay");
     }
