@@ -6,7 +6,6 @@ use crate::pipeline::ingest::{Ingestor, PassStats};
 use crate::pipeline::poll::PollBounds;
 use anyhow::{Context, Result};
 use clap::Subcommand;
-use futures_util::StreamExt;
 use std::net::{IpAddr, Ipv4Addr};
 use std::time::{Duration, Instant, SystemTime};
 
@@ -131,16 +130,7 @@ fn ingest(a: IngestArgs) -> Result<()> {
             let t = Instant::now();
             // Every feed is due for both passes (force), as a cold start and a re-poll.
             let feeds = store.due_feeds(i64::MAX / 4, i64::MAX / 4).await?;
-            futures_util::stream::iter(feeds)
-                .for_each_concurrent(ing.concurrency, |f| {
-                    let (ing, stats) = (&ing, &stats);
-                    async move {
-                        if let Err(e) = ing.poll_feed(f, stats).await {
-                            eprintln!("poll failed: {e:#}");
-                        }
-                    }
-                })
-                .await;
+            ing.poll_feeds(feeds, &stats, &|_| {}).await;
             let secs = t.elapsed().as_secs_f64();
             println!(
                 "pass {pass}: {:.2} s, {:.0} feeds/s; {}; entries in store {}; peak RSS {:.0} MiB",

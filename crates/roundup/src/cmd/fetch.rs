@@ -83,17 +83,7 @@ pub async fn fetch_pass(ing: &Ingestor, force_all: bool) -> Result<PassStats> {
     let pb = bar(due_n as u64, "feeds");
     if force_all {
         let feeds = ing.store.due_feeds(i64::MAX / 4, i64::MAX / 4).await?;
-        stream::iter(feeds)
-            .for_each_concurrent(ing.concurrency, |f| {
-                let (stats, pb) = (&stats, &pb);
-                async move {
-                    if let Err(e) = ing.poll_feed(f, stats).await {
-                        tracing::error!(error = %e, "poll failed");
-                    }
-                    pb.inc(1);
-                }
-            })
-            .await;
+        ing.poll_feeds(feeds, &stats, &|_| pb.inc(1)).await;
     } else {
         ing.run_pass(&stats, &|_| pb.inc(1)).await?;
     }
@@ -211,16 +201,7 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
                 .claim_due_feeds(roundup_store::now_secs(), 200, 600)
                 .await?;
             let polled = feeds.len();
-            stream::iter(feeds)
-                .for_each_concurrent(ing.concurrency, |f| {
-                    let (ing, stats) = (&ing, &stats);
-                    async move {
-                        if let Err(e) = ing.poll_feed(f, stats).await {
-                            tracing::error!(error = %e, "poll failed");
-                        }
-                    }
-                })
-                .await;
+            ing.poll_feeds(feeds, &stats, &|_| {}).await;
             if polled > 0 {
                 tracing::info!("{}", stats.summary());
             }

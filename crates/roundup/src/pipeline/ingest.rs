@@ -68,16 +68,28 @@ impl Ingestor {
             if due.is_empty() {
                 return Ok(());
             }
-            stream::iter(due)
-                .for_each_concurrent(self.concurrency, |feed| async move {
-                    let name = feed.name.clone();
-                    if let Err(e) = self.poll_feed(feed, stats).await {
-                        tracing::error!(feed = %name, error = %e, "recording feed outcome failed");
-                    }
-                    on_feed(&name);
-                })
-                .await;
+            self.poll_feeds(due, stats, on_feed).await;
         }
+    }
+
+    /// Polls `feeds` with at most `concurrency` in flight (the fetcher still applies its
+    /// per-host limits). A feed whose outcome could not be recorded is logged; `on_feed` is
+    /// called after each feed (progress).
+    pub async fn poll_feeds(
+        &self,
+        feeds: Vec<DueFeed>,
+        stats: &PassStats,
+        on_feed: &(dyn Fn(&str) + Sync),
+    ) {
+        stream::iter(feeds)
+            .for_each_concurrent(self.concurrency, |feed| async move {
+                let name = feed.name.clone();
+                if let Err(e) = self.poll_feed(feed, stats).await {
+                    tracing::error!(feed = %name, error = %e, "recording feed outcome failed");
+                }
+                on_feed(&name);
+            })
+            .await;
     }
 
     /// Fetches, parses and stores one feed, and records its health.
