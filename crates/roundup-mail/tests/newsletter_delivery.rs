@@ -458,3 +458,209 @@ async fn dkim_rsa_signature_verifies_with_dkimpy() {
     let _ = std::fs::remove_dir_all(dir);
     db.finish().await;
 }
+
+/// A directory removed on drop.
+struct TempDir(std::path::PathBuf);
+
+impl TempDir {
+    fn new() -> TempDir {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let p = std::env::temp_dir().join(format!("roundup-tls-{}-{n}", std::process::id()));
+        std::fs::create_dir_all(&p).unwrap();
+        TempDir(p)
+    }
+    fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// A test CA and a `cn` server certificate it signed, made with the `openssl` command
+/// (Debian's openssl; the test script installs it): `(cert_pem, key_pem, dir)`, the CA
+/// certificate is `dir/ca.pem`.
+fn self_signed(cn: &str) -> (Vec<u8>, Vec<u8>, TempDir) {
+    let dir = TempDir::new();
+    let p = |f: &str| dir.path().join(f);
+    std::fs::write(
+        p("ext.cnf"),
+        format!("subjectAltName=DNS:{cn}\nbasicConstraints=CA:FALSE\n"),
+    )
+    .unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new("openssl")
+            .current_dir(dir.path())
+            .args(args)
+            .output()
+            .expect("the openssl command (Debian package openssl) is needed for the TLS tests");
+        assert!(
+            out.status.success(),
+            "openssl {args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let ec = [
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+    ];
+    let mut ca = vec!["req", "-x509", "-days", "2", "-subj", "/CN=roundup test CA"];
+    ca.extend(ec);
+    ca.extend(["-keyout", "ca.key", "-out", "ca.pem"]);
+    run(&ca);
+    let subj = format!("/CN={cn}");
+    let mut leaf = vec!["req", "-subj", subj.as_str()];
+    leaf.extend(ec);
+    leaf.extend(["-keyout", "key.pem", "-out", "leaf.csr"]);
+    run(&leaf);
+    run(&[
+        "x509",
+        "-req",
+        "-in",
+        "leaf.csr",
+        "-CA",
+        "ca.pem",
+        "-CAkey",
+        "ca.key",
+        "-CAcreateserial",
+        "-days",
+        "2",
+        "-extfile",
+        "ext.cnf",
+        "-out",
+        "cert.pem",
+    ]);
+    (
+        std::fs::read(p("cert.pem")).unwrap(),
+        std::fs::read(p("key.pem")).unwrap(),
+        dir,
+    )
+}
+
+async fn tls_sink(implicit: bool, cert: &[u8], key: &[u8]) -> Sink {
+    Sink::start_with(SinkOptions {
+        keep_bodies: true,
+        tls: Some(roundup_mail::newsletter::sink::SinkTls {
+            cert_pem: cert.to_vec(),
+            key_pem: key.to_vec(),
+            implicit,
+        }),
+        ..Default::default()
+    })
+    .await
+    .unwrap()
+}
+
+async fn tls_round(implicit: bool) {
+    use roundup_mail::newsletter::smtp::Security;
+    let db = sqlite_db().await;
+    let s = db.store.clone();
+    seed(&s, &["a@example.org", "b@example.org", "c@example.org"]).await;
+    let (cert, key, dir) = self_signed("localhost");
+    let sink = tls_sink(implicit, &cert, &key).await;
+    let mut cfg = config(sink.port());
+    cfg.smtp.host = "localhost".into();
+    cfg.smtp.security = if implicit {
+        Security::Tls
+    } else {
+        Security::Starttls
+    };
+    let issue = prepare_issue(&s, &cfg, "briefing").await.unwrap().unwrap();
+
+    // Without our CA the certificate is not trusted: no reader is failed, rows stay queued.
+    let err = Sender::new(s.clone(), cfg.clone())
+        .unwrap()
+        .send_issue(&issue)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("unavailable"), "{err}");
+    let c = s.ledger_counts(issue.id).await.unwrap();
+    assert_eq!((c.failed, c.sent, sink.count()), (0, 0, 0));
+
+    // With it, everything goes out encrypted.
+    let ca = dir.path().join("ca.pem");
+    cfg.smtp.ca_file = Some(ca);
+    let rep = Sender::new(s.clone(), cfg)
+        .unwrap()
+        .send_issue(&issue)
+        .await
+        .unwrap();
+    assert_eq!((rep.sent, rep.remaining), (3, 0));
+    let msgs = sink.messages();
+    assert_eq!(msgs.len(), 3);
+    assert!(msgs.iter().all(|m| m.tls), "every message went over TLS");
+    let parsed = MessageParser::default().parse(&msgs[0].data).unwrap();
+    assert!(parsed.subject().unwrap().contains("Morning briefing"));
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn starttls_with_configured_ca() {
+    tls_round(false).await;
+}
+
+#[tokio::test]
+async fn implicit_tls_with_configured_ca() {
+    tls_round(true).await;
+}
+
+#[tokio::test]
+async fn starttls_required_but_not_offered_fails_the_relay_not_readers() {
+    use roundup_mail::newsletter::smtp::Security;
+    let db = sqlite_db().await;
+    let s = db.store.clone();
+    seed(&s, &["a@example.org"]).await;
+    let sink = Sink::start().await.unwrap(); // plain sink: no STARTTLS in its EHLO
+    let mut cfg = config(sink.port());
+    cfg.smtp.security = Security::Starttls;
+    let issue = prepare_issue(&s, &cfg, "briefing").await.unwrap().unwrap();
+    let err = Sender::new(s.clone(), cfg)
+        .unwrap()
+        .send_issue(&issue)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("STARTTLS"), "{err}");
+    assert_eq!(sink.count(), 0, "nothing is sent in clear text");
+    let rows = s.ledger_rows(issue.id).await.unwrap();
+    assert!(rows
+        .iter()
+        .all(|r| r.state == SendState::Queued && r.attempts == 0));
+    db.finish().await;
+}
+
+#[tokio::test]
+async fn a_plain_client_cannot_skip_starttls_at_a_sink_that_requires_it() {
+    // The sink's own guard (what makes the STARTTLS test meaningful): MAIL before the upgrade
+    // is refused.
+    let (cert, key, _dir) = self_signed("localhost");
+    let sink = tls_sink(false, &cert, &key).await;
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let mut c = BufReader::new(tokio::net::TcpStream::connect(sink.addr()).await.unwrap());
+    let mut line = String::new();
+    c.read_line(&mut line).await.unwrap();
+    c.get_mut().write_all(b"EHLO t\r\n").await.unwrap();
+    let mut ehlo = String::new();
+    loop {
+        line.clear();
+        c.read_line(&mut line).await.unwrap();
+        ehlo.push_str(&line);
+        if line.as_bytes().get(3) == Some(&b' ') {
+            break;
+        }
+    }
+    assert!(ehlo.contains("STARTTLS"), "{ehlo}");
+    c.get_mut()
+        .write_all(b"MAIL FROM:<a@b.c>\r\n")
+        .await
+        .unwrap();
+    line.clear();
+    c.read_line(&mut line).await.unwrap();
+    assert!(line.starts_with("530"), "{line}");
+}

@@ -28,11 +28,11 @@
 //! the restart). Every copy carries the same `Message-ID` (derived from issue and subscriber
 //! ids, [`super::render::message_id`]), so receivers and the bounce processor can de-duplicate.
 
+use super::pool::SmtpPool;
 use super::render::{self, IssueContent, IssueTemplate};
 use super::token::Signer;
 use super::{NewsletterConfig, NewsletterError, Result};
 use chrono::Utc;
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 use roundup_store::{IssueRow, SendRow, SendState, Store, SubscriberState};
 use serde::{Deserialize, Serialize};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -195,49 +195,7 @@ struct Counters {
     last_conn_error: Mutex<String>,
 }
 
-/// Outcome class of one SMTP attempt.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Outcome {
-    /// Accepted.
-    Sent,
-    /// 4xx: retry later.
-    Transient(String),
-    /// 5xx: do not retry; `suppress` when the mailbox itself was refused.
-    Permanent {
-        /// Error text.
-        error: String,
-        /// Whether the subscriber should be suppressed.
-        suppress: bool,
-    },
-    /// No SMTP answer (connection, TLS, timeout).
-    Connection(String),
-}
-
-/// Classifies a lettre SMTP result.
-pub fn classify(r: &std::result::Result<(), lettre::transport::smtp::Error>) -> Outcome {
-    match r {
-        Ok(()) => Outcome::Sent,
-        Err(e) => {
-            let code = e.status().map(|c| c.to_string());
-            let text = e.to_string();
-            // AUTH refusals are the relay's configuration, not the reader's.
-            if matches!(code.as_deref(), Some("530" | "534" | "535" | "538")) {
-                return Outcome::Connection(text);
-            }
-            if e.is_permanent() {
-                let suppress = matches!(code.as_deref(), Some("550" | "551" | "553"));
-                Outcome::Permanent {
-                    error: text,
-                    suppress,
-                }
-            } else if e.is_transient() {
-                Outcome::Transient(text)
-            } else {
-                Outcome::Connection(text)
-            }
-        }
-    }
-}
+pub use super::pool::Outcome;
 
 /// Sends issues for one worker identity.
 #[derive(Clone)]
@@ -245,7 +203,7 @@ pub struct Sender {
     store: Store,
     cfg: Arc<NewsletterConfig>,
     signer: Signer,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    smtp: Arc<SmtpPool>,
     dkim: Option<Arc<lettre::message::dkim::DkimConfig>>,
     worker: String,
 }
@@ -263,7 +221,7 @@ impl Sender {
     pub fn new(store: Store, cfg: NewsletterConfig) -> Result<Sender> {
         cfg.delivery.validate()?;
         let signer = Signer::new(cfg.secret.as_bytes())?;
-        let transport = cfg.smtp.transport()?;
+        let smtp = SmtpPool::new(&cfg.smtp)?;
         let dkim = match &cfg.dkim {
             Some(d) => Some(Arc::new(d.load()?)),
             None => None,
@@ -278,7 +236,7 @@ impl Sender {
             store,
             cfg: Arc::new(cfg),
             signer,
-            transport,
+            smtp,
             dkim,
             worker,
         })
@@ -458,9 +416,9 @@ impl Sender {
         if let Some(k) = &self.dkim {
             msg.sign(k);
         }
-        let r = self.transport.send(msg).await.map(|_| ());
+        let outcome = self.smtp.send(msg.envelope(), &msg.formatted()).await;
         let done = Utc::now().timestamp();
-        match classify(&r) {
+        match outcome {
             Outcome::Sent => {
                 self.store.mark_sent(row.id, done).await?;
                 counters.sent.fetch_add(1, Ordering::Relaxed);
@@ -496,6 +454,8 @@ impl Sender {
                 counters
                     .conn_failures_in_row
                     .fetch_add(1, Ordering::Relaxed);
+                tracing::warn!(error = %err, "relay did not take the message; row stays queued");
+                *counters.last_conn_error.lock().await = err.clone();
                 // Not the reader's fault: no attempt is spent.
                 self.store
                     .requeue_send(row.id, &err, done + d.retry_base_secs.min(5), done)

@@ -22,6 +22,7 @@ pub mod address;
 pub mod deliver;
 pub mod lists;
 pub mod optin;
+pub mod pool;
 pub mod render;
 pub mod sink;
 pub mod smtp;

@@ -21,12 +21,13 @@
 //! error and everything else to the logged one.
 
 use super::address;
+use super::pool::{Outcome, SmtpPool};
 use super::render::escape_html;
 use super::token::{Claims, Purpose, Signer, TokenError};
 use super::{NewsletterConfig, NewsletterError};
 use chrono::{DateTime, Duration, Utc};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::Message;
 use roundup_store::{Store, SubscriberState};
 use serde::{Deserialize, Serialize};
 use std::net::IpAddr;
@@ -105,7 +106,7 @@ pub struct Optin {
     store: Store,
     cfg: Arc<NewsletterConfig>,
     signer: Signer,
-    transport: AsyncSmtpTransport<Tokio1Executor>,
+    smtp: Arc<SmtpPool>,
 }
 
 impl std::fmt::Debug for Optin {
@@ -118,12 +119,12 @@ impl Optin {
     /// The service over `store`, mailing through `cfg.smtp`.
     pub fn new(store: Store, cfg: NewsletterConfig) -> Result<Optin, NewsletterError> {
         let signer = Signer::new(cfg.secret.as_bytes())?;
-        let transport = cfg.smtp.transport()?;
+        let smtp = SmtpPool::new(&cfg.smtp)?;
         Ok(Optin {
             store,
             cfg: Arc::new(cfg),
             signer,
-            transport,
+            smtp,
         })
     }
 
@@ -282,11 +283,12 @@ impl Optin {
             )))
             .multipart(MultiPart::alternative_plain_html(text, html))
             .map_err(|e| NewsletterError::Message(e.to_string()))?;
-        self.transport
-            .send(msg)
-            .await
-            .map_err(|e| NewsletterError::Smtp(e.to_string()))?;
-        Ok(())
+        match self.smtp.send(msg.envelope(), &msg.formatted()).await {
+            Outcome::Sent => Ok(()),
+            Outcome::Transient(e)
+            | Outcome::Connection(e)
+            | Outcome::Permanent { error: e, .. } => Err(NewsletterError::Smtp(e)),
+        }
     }
 
     /// Confirms the sign-up of a [`Purpose::Confirm`] token: the reader becomes `confirmed`

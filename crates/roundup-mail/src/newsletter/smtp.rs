@@ -1,9 +1,10 @@
-//! The SMTP transport (lettre over tokio with rustls) and DKIM keys.
+//! SMTP relay settings and DKIM keys. The sessions themselves are [`super::pool::SmtpPool`]
+//! (lettre's SMTP client over our own TCP_NODELAY sockets, rustls for TLS).
 //!
 //! Security modes: `plain` (no TLS: a local relay or the test sink), `starttls` (upgrade
 //! required, fails if the server does not offer it) and `tls` (implicit TLS, port 465).
-//! Optional AUTH (PLAIN/LOGIN) with a username and password; a connection pool of
-//! `pool_size` connections reused across messages.
+//! Optional AUTH (PLAIN/LOGIN) with a username and password; up to `pool_size` idle sessions
+//! are kept and reused across messages.
 //!
 //! URL form (for `ROUNDUP_SMTP_URL`): `smtp://[user:pass@]host[:port]` (plain, port 25),
 //! `smtp+starttls://…` (port 587) and `smtps://…` (port 465). Query `?pool=N&timeout=SECS`.
@@ -14,14 +15,9 @@ use lettre::message::dkim::{
     DkimSigningKey,
 };
 use lettre::message::header::HeaderName;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Tls, TlsParameters};
-use lettre::transport::smtp::extension::ClientId;
-use lettre::transport::smtp::PoolConfig;
-use lettre::{AsyncSmtpTransport, Tokio1Executor};
+use lettre::transport::smtp::client::TlsParameters;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
-use std::time::Duration;
 
 /// How the connection to the relay is secured.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -130,40 +126,19 @@ impl SmtpConfig {
         })
     }
 
-    /// Builds the pooled async transport.
-    pub fn transport(&self) -> Result<AsyncSmtpTransport<Tokio1Executor>> {
+    /// lettre's TLS parameters for this relay (webpki roots plus `ca_file`).
+    pub fn tls_parameters(&self) -> Result<TlsParameters> {
         let err = |e: lettre::transport::smtp::Error| NewsletterError::Smtp(e.to_string());
-        let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(self.host.clone())
-            .port(self.effective_port())
-            .timeout(Some(Duration::from_secs(self.timeout_secs.max(1))))
-            .pool_config(PoolConfig::new().max_size(self.pool_size.max(1)));
-        if self.security != Security::Plain {
-            let mut tp = TlsParameters::builder(self.host.clone());
-            if let Some(ca) = &self.ca_file {
-                let pem = std::fs::read(ca).map_err(|source| NewsletterError::Io {
-                    path: ca.display().to_string(),
-                    source,
-                })?;
-                let cert =
-                    lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(err)?;
-                tp = tp.add_root_certificate(cert);
-            }
-            let tp = tp.build_rustls().map_err(err)?;
-            b = b.tls(match self.security {
-                Security::Starttls => Tls::Required(tp),
-                _ => Tls::Wrapper(tp),
-            });
+        let mut tp = TlsParameters::builder(self.host.clone());
+        if let Some(ca) = &self.ca_file {
+            let pem = std::fs::read(ca).map_err(|source| NewsletterError::Io {
+                path: ca.display().to_string(),
+                source,
+            })?;
+            let cert = lettre::transport::smtp::client::Certificate::from_pem(&pem).map_err(err)?;
+            tp = tp.add_root_certificate(cert);
         }
-        if let Some(user) = &self.username {
-            b = b.credentials(Credentials::new(
-                user.clone(),
-                self.password.clone().unwrap_or_default(),
-            ));
-        }
-        if let Some(h) = &self.hello_name {
-            b = b.hello_name(ClientId::Domain(h.clone()));
-        }
-        Ok(b.build())
+        tp.build_rustls().map_err(err)
     }
 }
 
