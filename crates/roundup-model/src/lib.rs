@@ -42,7 +42,13 @@ pub enum Side {
 
 impl Lean {
     /// All leanings, left to right.
-    pub const ALL: [Lean; 5] = [Lean::Left, Lean::CenterLeft, Lean::Center, Lean::CenterRight, Lean::Right];
+    pub const ALL: [Lean; 5] = [
+        Lean::Left,
+        Lean::CenterLeft,
+        Lean::Center,
+        Lean::CenterRight,
+        Lean::Right,
+    ];
 
     /// The stable text form used in config files, the database and the CLI.
     pub fn as_str(self) -> &'static str {

@@ -122,6 +122,12 @@ const MIGRATIONS: &[Migration] = &[
         sqlite: include_str!("../migrations/sqlite/0003_newsletters.sql"),
         postgres: include_str!("../migrations/postgres/0003_newsletters.sql"),
     },
+    Migration {
+        version: 4,
+        name: "0004_inbound.sql",
+        sqlite: include_str!("../migrations/sqlite/0004_inbound.sql"),
+        postgres: include_str!("../migrations/postgres/0004_inbound.sql"),
+    },
 ];
 
 /// A handle on the database: cheap to clone, shareable across tasks.

@@ -906,4 +906,53 @@ impl Store {
         row.try_get::<Option<i64>, _>("t")
             .ctx("reading next due send")
     }
+
+    /// Records what an inbound message said about `email` (`kind`: `hard`, `soft`,
+    /// `complaint`, `delivered`, `unsubscribe`). `message_key` identifies the message (a hash
+    /// of its bytes): the same message recorded twice adds nothing. Returns whether a row was
+    /// added.
+    pub async fn record_bounce_event(
+        &self,
+        email: &str,
+        kind: &str,
+        at: i64,
+        message_key: &str,
+        detail: &str,
+    ) -> Result<bool> {
+        let _w = self.write_guard().await;
+        let r = sqlx::query(&self.sql(
+            "INSERT INTO bounce_events (email, kind, at, message_key, detail) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (message_key, email) DO NOTHING",
+        ))
+        .bind(email)
+        .bind(kind)
+        .bind(at)
+        .bind(message_key)
+        .bind(detail)
+        .execute(self.pool())
+        .await
+        .ctx("recording bounce event")?;
+        Ok(r.rows_affected() > 0)
+    }
+
+    /// The inbound events of `email` at or after `since`, oldest first: `(kind, at)`.
+    pub async fn bounce_events(&self, email: &str, since: i64) -> Result<Vec<(String, i64)>> {
+        let rows = sqlx::query(&self.sql(
+            "SELECT kind, at FROM bounce_events WHERE email = $1 AND at >= $2 ORDER BY at, id",
+        ))
+        .bind(email)
+        .bind(since)
+        .fetch_all(self.pool())
+        .await
+        .ctx("listing bounce events")?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get::<String, _>("kind")
+                        .ctx("listing bounce events")?,
+                    r.try_get::<i64, _>("at").ctx("listing bounce events")?,
+                ))
+            })
+            .collect()
+    }
 }

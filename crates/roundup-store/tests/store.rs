@@ -117,7 +117,7 @@ fn entry(guid: Option<&str>, url: &str, title: &str) -> FeedEntry {
 #[tokio::test]
 async fn migrations_apply_once_and_record_version() {
     both(|s| async move {
-        assert_eq!(s.schema_version().await.unwrap(), 3);
+        assert_eq!(s.schema_version().await.unwrap(), 4);
     })
     .await;
     // Re-opening an existing SQLite file does not re-apply migrations.
@@ -131,7 +131,7 @@ async fn migrations_apply_once_and_record_version() {
     s.close().await;
     let s = Store::connect(&url).await.unwrap();
     assert_eq!(s.list_outlets().await.unwrap().len(), 1);
-    assert_eq!(s.schema_version().await.unwrap(), 3);
+    assert_eq!(s.schema_version().await.unwrap(), 4);
     s.close().await;
 }
 

@@ -52,3 +52,23 @@ pub fn metrics() -> Arc<roundup_web::Metrics> {
     M.get_or_init(|| Arc::new(roundup_web::Metrics::new()))
         .clone()
 }
+
+/// A progress bar on stderr for long CLI work (`{what} [====>  ] pos/len rate eta`), hidden
+/// when stderr is not a terminal (logs and CI stay clean).
+pub fn progress(len: u64, what: &str) -> indicatif::ProgressBar {
+    use indicatif::{ProgressBar, ProgressStyle};
+    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        ProgressBar::new(len)
+    } else {
+        ProgressBar::hidden()
+    };
+    pb.set_style(
+        ProgressStyle::with_template(
+            "{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> "),
+    );
+    pb.set_prefix(what.to_string());
+    pb
+}

@@ -97,7 +97,7 @@ fn main() -> anyhow::Result<()> {
         Command::ParseFeed(a) => cmd::parse_feed::run(a),
         Command::Extract(a) => cmd::extract::run(a),
         Command::Cluster(a) => cmd::cluster::run(a),
-        Command::Bounces(a) => cmd::bounces::run(a),
+        Command::Bounces(a) => cmd::bounces::run(a, load),
         Command::Bench(b) => cmd::bench::run(b),
     }
 }

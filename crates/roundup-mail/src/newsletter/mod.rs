@@ -20,6 +20,7 @@
 
 pub mod address;
 pub mod deliver;
+pub mod inbound;
 pub mod lists;
 pub mod optin;
 pub mod pool;
@@ -103,6 +104,8 @@ pub struct NewsletterConfig {
     pub delivery: deliver::DeliveryConfig,
     /// Double opt-in settings.
     pub optin: optin::OptinConfig,
+    /// Suppression policy for inbound bounces.
+    pub bounces: inbound::BounceConfig,
 }
 
 impl Default for NewsletterConfig {
@@ -119,6 +122,7 @@ impl Default for NewsletterConfig {
             dkim: None,
             delivery: deliver::DeliveryConfig::default(),
             optin: optin::OptinConfig::default(),
+            bounces: inbound::BounceConfig::default(),
         }
     }
 }

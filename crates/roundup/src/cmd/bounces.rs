@@ -3,6 +3,8 @@
 //! `roundup bounces classify FILE` prints one message's result as JSON;
 //! `roundup bounces classify --batch DIR --out PRED.json` classifies every `.eml` in DIR and
 //! writes `{file name: [{address, status, reply_code, reason, action}, ...]}`.
+//! `roundup bounces process --maildir DIR | --mbox FILE | FILE…` applies inbound mail
+//! (bounces, complaints, auto-replies, mailto unsubscribe requests) to the subscribers.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -21,6 +23,32 @@ pub struct Args {
 enum Sub {
     /// Classify one message (FILE, `-` for stdin) or every `.eml` of a directory (--batch).
     Classify(ClassifyArgs),
+    /// Apply inbound mail to the subscribers: hard bounces and repeated soft bounces suppress,
+    /// complaints and mailto unsubscribe requests unsubscribe, auto-replies count as alive.
+    /// Reads the `new/` messages of a maildir (moved to `cur/` once applied), an mbox file, or
+    /// message files. Safe to repeat: a message already applied changes nothing.
+    Process(ProcessArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct ProcessArgs {
+    /// Message files (`-` reads one message from standard input).
+    files: Vec<PathBuf>,
+    /// A maildir (the bounce mailbox): its `new/` messages.
+    #[arg(long)]
+    maildir: Option<PathBuf>,
+    /// With --maildir, also re-read `cur/`.
+    #[arg(long, requires = "maildir")]
+    all: bool,
+    /// An mbox file.
+    #[arg(long)]
+    mbox: Option<PathBuf>,
+    /// Newsletter settings file (default: ./newsletter.toml when present).
+    #[arg(long, env = "ROUNDUP_NEWSLETTER_CONFIG")]
+    newsletter_config: Option<PathBuf>,
+    /// Print one JSON line per message.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -35,11 +63,94 @@ struct ClassifyArgs {
     out: Option<PathBuf>,
 }
 
-/// Runs the command.
-pub fn run(args: Args) -> anyhow::Result<()> {
+/// Runs the command (`load` reads roundup's config, needed by `process` only).
+pub fn run(
+    args: Args,
+    load: impl FnOnce() -> anyhow::Result<crate::config::Config>,
+) -> anyhow::Result<()> {
     match args.command {
         Sub::Classify(a) => classify(a),
+        Sub::Process(a) => process(a, &load()?),
     }
+}
+
+fn process(a: ProcessArgs, cfg: &crate::config::Config) -> anyhow::Result<()> {
+    use roundup_mail::newsletter::inbound::{self, Effect, FolderMessage, Inbound};
+    let mut msgs: Vec<FolderMessage> = Vec::new();
+    if let Some(dir) = &a.maildir {
+        msgs.extend(
+            inbound::read_maildir(dir, a.all)
+                .with_context(|| format!("reading maildir {}", dir.display()))?,
+        );
+    }
+    if let Some(mbox) = &a.mbox {
+        msgs.extend(
+            inbound::read_mbox(mbox).with_context(|| format!("reading mbox {}", mbox.display()))?,
+        );
+    }
+    for f in &a.files {
+        let raw = if f.as_os_str() == "-" {
+            let mut buf = Vec::new();
+            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf)?;
+            buf
+        } else {
+            std::fs::read(f).with_context(|| format!("reading {}", f.display()))?
+        };
+        msgs.push(FolderMessage {
+            origin: f.display().to_string(),
+            raw,
+            done_path: None,
+        });
+    }
+    if msgs.is_empty() && a.maildir.is_none() && a.mbox.is_none() {
+        bail!("give message FILEs, --maildir DIR or --mbox FILE");
+    }
+    let nc = super::newsletter::newsletter_config(cfg, a.newsletter_config.as_deref())?;
+    crate::app::runtime()?.block_on(async move {
+        let store = crate::app::open_store(cfg).await?;
+        let inbound = Inbound::new(store.clone(), nc)?;
+        let bar = crate::app::progress(msgs.len() as u64, "inbound");
+        let mut tally: BTreeMap<&'static str, u64> = BTreeMap::new();
+        for m in &msgs {
+            let rep = inbound
+                .process(&m.raw)
+                .await
+                .with_context(|| format!("processing {}", m.origin))?;
+            m.mark_done()
+                .with_context(|| format!("moving {} to cur/", m.origin))?;
+            for o in &rep.addresses {
+                let k = match o.effect {
+                    Effect::Suppressed { .. } => "suppressed",
+                    Effect::Unsubscribed => "unsubscribed",
+                    Effect::Counted { .. } => "soft bounce counted",
+                    Effect::Alive => "alive",
+                    Effect::UnknownAddress => "not a subscriber",
+                    Effect::AlreadyInactive => "already inactive",
+                    Effect::Ignored { .. } => "ignored",
+                };
+                *tally.entry(k).or_default() += 1;
+            }
+            if a.json {
+                bar.suspend(|| {
+                    print_out(&serde_json::json!({"origin": m.origin, "report": rep}).to_string())
+                })?;
+            }
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        let summary: Vec<String> = tally.iter().map(|(k, v)| format!("{v} {k}")).collect();
+        eprintln!(
+            "processed {} messages: {}",
+            msgs.len(),
+            if summary.is_empty() {
+                "nothing to do".into()
+            } else {
+                summary.join(", ")
+            }
+        );
+        store.close().await;
+        Ok(())
+    })
 }
 
 fn rows(recipients: &[Recipient]) -> Vec<serde_json::Value> {

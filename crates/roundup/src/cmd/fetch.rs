@@ -7,7 +7,7 @@ use crate::pipeline::ingest::{Ingestor, PassStats, ARTICLE_JOB};
 use crate::pipeline::poll::PollBounds;
 use anyhow::Result;
 use futures_util::stream::{self, StreamExt};
-use indicatif::{ProgressBar, ProgressStyle};
+use indicatif::ProgressBar;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -50,20 +50,7 @@ pub fn ingestor(
 }
 
 fn bar(len: u64, what: &str) -> ProgressBar {
-    let pb = if std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        ProgressBar::new(len)
-    } else {
-        ProgressBar::hidden()
-    };
-    pb.set_style(
-        ProgressStyle::with_template(
-            "{prefix:>9} [{bar:30}] {pos}/{len} {per_sec} eta {eta} {msg}",
-        )
-        .unwrap_or_else(|_| ProgressStyle::default_bar())
-        .progress_chars("=> "),
-    );
-    pb.set_prefix(what.to_string());
-    pb
+    crate::app::progress(len, what)
 }
 
 /// Polls due feeds once with a progress bar; returns the stats.
@@ -228,7 +215,7 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
             if polled == 0 && ok + fb + retry == 0 {
                 let wake = tokio::time::sleep(Duration::from_secs(args.idle_secs));
                 tokio::pin!(wake);
-                while !stop.load(Ordering::Relaxed) && !(&mut wake).is_elapsed() {
+                while !stop.load(Ordering::Relaxed) && !wake.is_elapsed() {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
             }

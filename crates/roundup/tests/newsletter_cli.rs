@@ -1,0 +1,146 @@
+//! Newsletter commands as a user runs them: import subscribers, then apply a bounce mailbox
+//! (`roundup bounces process --maildir` / `--mbox`) and read the states back with `export`.
+
+use std::process::Command;
+
+fn workdir(tag: &str) -> std::path::PathBuf {
+    let d = std::env::temp_dir().join(format!("roundup-nlcli-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+fn roundup(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_roundup"))
+        .args(args)
+        .current_dir(dir)
+        .env(
+            "ROUNDUP_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
+        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
+        .env_remove("ROUNDUP_SMTP_URL")
+        .output()
+        .unwrap()
+}
+
+fn ok(o: &std::process::Output) -> String {
+    let err = String::from_utf8_lossy(&o.stderr).into_owned();
+    assert!(o.status.success(), "status {:?}: {err}", o.status);
+    err
+}
+
+fn bounce(rcpt: &str, id: &str) -> String {
+    format!(
+        "From: MAILER-DAEMON@mx.example.net\nTo: news@example.org\nSubject: Undelivered Mail Returned to Sender\n\
+Message-ID: <{id}@mx.example.net>\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=delivery-status; boundary=\"b\"\n\n\
+--b\nContent-Type: text/plain\n\nDelivery failed.\n\n--b\nContent-Type: message/delivery-status\n\n\
+Reporting-MTA: dns; mx.example.net\n\nFinal-Recipient: rfc822; {rcpt}\nAction: failed\nStatus: 5.1.1\n\
+Diagnostic-Code: smtp; 550 5.1.1 <{rcpt}>: Recipient address rejected: User unknown\n\n--b--\n"
+    )
+}
+
+fn states(dir: &std::path::Path) -> Vec<(String, String)> {
+    let o = roundup(dir, &["newsletter", "subscribers", "export"]);
+    ok(&o);
+    String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let mut f = l.split(',');
+            (f.next().unwrap().to_string(), f.next().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn bounces_process_maildir_and_mbox() {
+    let dir = workdir("bounces");
+    std::fs::write(
+        dir.join("subs.csv"),
+        "email,lists\ngone@example.org,briefing\nfull@example.org,briefing\nangry@example.org,briefing\nfine@example.org,briefing\n",
+    )
+    .unwrap();
+    ok(&roundup(
+        &dir,
+        &["newsletter", "subscribers", "import", "subs.csv"],
+    ));
+
+    let md = dir.join("bounces");
+    for sub in ["new", "cur", "tmp"] {
+        std::fs::create_dir_all(md.join(sub)).unwrap();
+    }
+    std::fs::write(md.join("new/1.host"), bounce("gone@example.org", "m1")).unwrap();
+    std::fs::write(
+        md.join("new/2.host"),
+        "From: fbl@isp.example\nTo: news@example.org\nSubject: complaint\nMIME-Version: 1.0\n\
+Content-Type: multipart/report; report-type=feedback-report; boundary=\"f\"\n\n--f\nContent-Type: text/plain\n\nabuse\n\n\
+--f\nContent-Type: message/feedback-report\n\nFeedback-Type: abuse\nVersion: 1\nOriginal-Rcpt-To: angry@example.org\n\n--f--\n",
+    )
+    .unwrap();
+    std::fs::write(
+        md.join("new/3.host"),
+        b"\xff\xfe not a message at all \x00\x01",
+    )
+    .unwrap();
+    let err = ok(&roundup(
+        &dir,
+        &["bounces", "process", "--maildir", "bounces"],
+    ));
+    assert!(err.contains("processed 3 messages"), "{err}");
+    assert!(
+        err.contains("1 suppressed") && err.contains("1 unsubscribed"),
+        "{err}"
+    );
+    // Applied messages move to cur/ (seen), so the next run has nothing to do.
+    assert_eq!(std::fs::read_dir(md.join("new")).unwrap().count(), 0);
+    assert!(md.join("cur/1.host:2,S").exists());
+    let err = ok(&roundup(
+        &dir,
+        &["bounces", "process", "--maildir", "bounces"],
+    ));
+    assert!(err.contains("processed 0 messages"), "{err}");
+
+    let st = states(&dir);
+    let of = |e: &str| st.iter().find(|(a, _)| a == e).map(|(_, s)| s.as_str());
+    assert_eq!(of("gone@example.org"), Some("suppressed"));
+    assert_eq!(of("angry@example.org"), Some("unsubscribed"));
+    assert_eq!(of("full@example.org"), Some("confirmed"));
+    assert_eq!(of("fine@example.org"), Some("confirmed"));
+
+    // An mbox with a hard bounce for full@ (and the already-applied one again: no change).
+    let mbox = format!(
+        "From MAILER-DAEMON Mon Mar  2 08:00:00 2026\n{}\nFrom MAILER-DAEMON Mon Mar  2 08:05:00 2026\n{}\n",
+        bounce("full@example.org", "m2"),
+        bounce("gone@example.org", "m1")
+    );
+    std::fs::write(dir.join("bounces.mbox"), mbox).unwrap();
+    let o = roundup(
+        &dir,
+        &["bounces", "process", "--mbox", "bounces.mbox", "--json"],
+    );
+    let err = ok(&o);
+    assert!(err.contains("processed 2 messages"), "{err}");
+    let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&o.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[0]["report"]["addresses"][0]["effect"], "suppressed");
+    assert_eq!(lines[1]["report"]["duplicate"], true);
+    assert_eq!(
+        states(&dir)
+            .iter()
+            .find(|(a, _)| a == "full@example.org")
+            .unwrap()
+            .1,
+        "suppressed"
+    );
+
+    // Bad input is an error that names it.
+    let o = roundup(&dir, &["bounces", "process", "--maildir", "nowhere"]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
+    let _ = std::fs::remove_dir_all(&dir);
+}
