@@ -365,6 +365,16 @@ mod tests {
         assert_eq!(cfg.fetch.max_retries, 7);
         assert_eq!(cfg.fetch.per_host_concurrency, 1);
         assert!(cfg.fetch.allow_private_addresses);
+        assert_eq!(cfg.server.client_ip_header, None, "off unless configured");
+        let cfg = Config::load_with_env(
+            None,
+            &env(&[("ROUNDUP_SERVER_CLIENT_IP_HEADER", "x-forwarded-for")]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.server.client_ip_header.as_deref(),
+            Some("x-forwarded-for")
+        );
     }
 
     #[test]
