@@ -9,14 +9,14 @@
 
 use crate::error::WebError;
 use crate::pages::{html, OutletView};
+use crate::security::ClientIp;
 use crate::view::{StoryCard, TimeView};
 use crate::{AppState, Shared};
 use argon2::password_hash::{
     rand_core::OsRng, PasswordHash, PasswordHasher, PasswordVerifier, SaltString,
 };
 use argon2::Argon2;
-use axum::extract::{ConnectInfo, Form, FromRequestParts, Path, Query, State};
-use axum::http::request::Parts;
+use axum::extract::{Form, Path, Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -27,7 +27,6 @@ use rand::RngCore;
 use roundup_model::Lean;
 use sha2::Sha256;
 use std::collections::{HashMap, VecDeque};
-use std::net::SocketAddr;
 use std::sync::Mutex;
 
 /// Setting key holding the admin password's argon2 PHC string.
@@ -218,37 +217,6 @@ impl RateLimiter {
     }
 }
 
-/// The client's IP address: the last entry of the configured proxy header when set and
-/// present, else the TCP peer ("unknown" when not served over TCP).
-pub(crate) struct ClientIp(String);
-
-impl FromRequestParts<Shared> for ClientIp {
-    type Rejection = std::convert::Infallible;
-    async fn from_request_parts(parts: &mut Parts, st: &Shared) -> Result<Self, Self::Rejection> {
-        if let Some(h) = st.cfg.client_ip_header.as_deref() {
-            let forwarded = parts
-                .headers
-                .get_all(h)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(','))
-                .map(str::trim)
-                .rfind(|v| !v.is_empty())
-                .map(str::to_string);
-            if let Some(ip) = forwarded {
-                return Ok(ClientIp(ip));
-            }
-        }
-        Ok(ClientIp(
-            parts
-                .extensions
-                .get::<ConnectInfo<SocketAddr>>()
-                .map(|c| c.0.ip().to_string())
-                .unwrap_or_else(|| "unknown".into()),
-        ))
-    }
-}
-
 fn no_store(mut r: Response) -> Response {
     r.headers_mut()
         .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -303,11 +271,11 @@ async fn login_form(State(st): State<Shared>, headers: HeaderMap) -> Result<Resp
 
 async fn login(
     State(st): State<Shared>,
-    ClientIp(ip): ClientIp,
+    ip: ClientIp,
     headers: HeaderMap,
     Form(form): Form<HashMap<String, String>>,
 ) -> Result<Response, WebError> {
-    if !st.login_limiter.allow(&ip, roundup_store::now_secs()) {
+    if !st.login_limiter.allow(&ip.key(), roundup_store::now_secs()) {
         let mut r = render_login(
             &st,
             &headers,

@@ -45,7 +45,10 @@ pub use config::{
 };
 pub use error::WebError;
 pub use metrics::Metrics;
-pub use signup::{AcknowledgeSignup, SignupError, SignupHandler, SubscriptionLinks};
+pub use signup::{
+    AcknowledgeSignup, LinkError, ListChoice, Preferences, SignupError, SignupHandler,
+    SubscriptionLinks,
+};
 
 use axum::routing::{get, post};
 use axum::Router;
@@ -168,6 +171,10 @@ fn build_router(state: Shared) -> Router {
         .route(
             "/unsubscribe",
             get(signup::unsubscribe_page).post(signup::unsubscribe),
+        )
+        .route(
+            "/preferences",
+            get(signup::preferences_form).post(signup::preferences_save),
         )
         .route("/static/{file}", get(pages::static_file))
         .route("/favicon.svg", get(pages::favicon))

@@ -39,6 +39,10 @@ const EMBEDDED: &[(&str, &str)] = &[
         include_str!("../templates/subscription.html"),
     ),
     (
+        "preferences.html",
+        include_str!("../templates/preferences.html"),
+    ),
+    (
         "admin_login.html",
         include_str!("../templates/admin_login.html"),
     ),

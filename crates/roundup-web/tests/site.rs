@@ -439,10 +439,15 @@ async fn signup_page_is_identical_for_every_address() {
 async fn signup_hook_receives_the_address() {
     use roundup_web::{BoxFuture, SignupError, SignupHandler};
     use std::sync::{Arc, Mutex};
-    struct Rec(Mutex<Vec<(String, String)>>);
+    struct Rec(Mutex<Vec<(String, String, Option<std::net::IpAddr>)>>);
     impl SignupHandler for Rec {
-        fn signup(&self, email: &str, list: &str) -> BoxFuture<'_, Result<(), SignupError>> {
-            self.0.lock().unwrap().push((email.into(), list.into()));
+        fn signup(
+            &self,
+            email: &str,
+            list: &str,
+            ip: Option<std::net::IpAddr>,
+        ) -> BoxFuture<'_, Result<(), SignupError>> {
+            self.0.lock().unwrap().push((email.into(), list.into(), ip));
             let fail = email.starts_with("fail");
             Box::pin(async move {
                 if fail {
@@ -480,9 +485,18 @@ async fn signup_hook_receives_the_address() {
     assert_eq!(
         *rec.0.lock().unwrap(),
         vec![
-            ("ana@example.org".to_string(), "daily".to_string()),
-            ("fail@example.org".to_string(), "daily".to_string())
-        ]
+            (
+                "ana@example.org".to_string(),
+                "daily".to_string(),
+                Some(std::net::Ipv4Addr::LOCALHOST.into())
+            ),
+            (
+                "fail@example.org".to_string(),
+                "daily".to_string(),
+                Some(std::net::Ipv4Addr::LOCALHOST.into())
+            )
+        ],
+        "the hook gets the TCP peer's address"
     );
 }
 

@@ -63,6 +63,10 @@ pub struct ServerConfig {
     pub bind: String,
     /// Folder with template overrides (optional).
     pub theme_dir: Option<PathBuf>,
+    /// Header naming the client address when a reverse proxy you control always sets it
+    /// (`x-forwarded-for`; its last entry is used). Unset: the TCP peer address, which is
+    /// what per-IP limits (admin login, newsletter sign-ups) count.
+    pub client_ip_header: Option<String>,
 }
 
 impl Default for Config {
@@ -106,6 +110,7 @@ impl Default for ServerConfig {
         ServerConfig {
             bind: "127.0.0.1:8080".into(),
             theme_dir: None,
+            client_ip_header: None,
         }
     }
 }
@@ -224,7 +229,7 @@ fn overlay_env(value: &mut toml::Value, prefix: &str, env: &[(String, String)]) 
 }
 
 /// Optional (default-None) keys that may be set by env although the defaults do not list them.
-const KNOWN_OPTIONAL: &[&str] = &["theme_dir"];
+const KNOWN_OPTIONAL: &[&str] = &["theme_dir", "client_ip_header"];
 
 /// Arguments of `roundup init`.
 #[derive(Debug, clap::Args)]
@@ -279,6 +284,9 @@ max_poll_minutes = {maxp}
 [server]
 bind = "{bind}"
 # theme_dir = "theme"   # a folder whose templates override the built-in ones
+# Behind a reverse proxy that always sets it: the header naming the client address (its last
+# entry counts for the per-IP limits of login and newsletter sign-up). Leave unset otherwise.
+# client_ip_header = "x-forwarded-for"
 "#,
         db = d.database_url,
         base = d.base_url,
@@ -357,6 +365,16 @@ mod tests {
         assert_eq!(cfg.fetch.max_retries, 7);
         assert_eq!(cfg.fetch.per_host_concurrency, 1);
         assert!(cfg.fetch.allow_private_addresses);
+        assert_eq!(cfg.server.client_ip_header, None, "off unless configured");
+        let cfg = Config::load_with_env(
+            None,
+            &env(&[("ROUNDUP_SERVER_CLIENT_IP_HEADER", "x-forwarded-for")]),
+        )
+        .unwrap();
+        assert_eq!(
+            cfg.server.client_ip_header.as_deref(),
+            Some("x-forwarded-for")
+        );
     }
 
     #[test]

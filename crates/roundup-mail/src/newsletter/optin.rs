@@ -429,3 +429,28 @@ impl Optin {
             .await?)
     }
 }
+
+/// The preferences page's reads (the web's `GET /preferences?token=`).
+impl Optin {
+    /// The reader and their current lists for a [`Purpose::Preferences`] token, without
+    /// changing anything (the page a preferences link opens; link scanners follow links).
+    pub async fn preferences(&self, token: &str) -> Result<Subscription, OptinError> {
+        self.preferences_at(token, Utc::now()).await
+    }
+
+    /// [`Optin::preferences`] at a given time (tests).
+    pub async fn preferences_at(
+        &self,
+        token: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Subscription, OptinError> {
+        let c = self.signer.verify(token, Purpose::Preferences, now)?;
+        self.current(c.subscriber_id as i64).await
+    }
+
+    /// The newsletter settings the service runs with (the lists offered, their names,
+    /// descriptions and schedules).
+    pub fn config(&self) -> &NewsletterConfig {
+        &self.cfg
+    }
+}

@@ -118,6 +118,11 @@ fn web_config(cfg: &Config, store: &Store) -> (roundup_web::WebConfig, Arc<Stage
         base_url: cfg.base_url.trim_end_matches('/').to_string(),
         secret: cfg.secret.clone(),
         theme_dir: cfg.server.theme_dir.clone(),
+        client_ip_header: cfg
+            .server
+            .client_ip_header
+            .clone()
+            .filter(|h| !h.trim().is_empty()),
         secure_cookies: cfg.base_url.starts_with("https://"),
         publisher: publisher.clone(),
         metrics: Some(app::metrics()),
