@@ -857,13 +857,29 @@ impl Store {
 
     /// Ledger counts per state for an issue.
     pub async fn ledger_counts(&self, issue_id: i64) -> Result<LedgerCounts> {
-        let rows = sqlx::query(&self.sql(
-            "SELECT state, COUNT(*) AS n FROM send_ledger WHERE issue_id = $1 GROUP BY state",
-        ))
-        .bind(issue_id)
-        .fetch_all(self.pool())
-        .await
-        .ctx("counting ledger")?;
+        self.count_ledger(Some(issue_id)).await
+    }
+
+    /// Counts of ledger rows per state over every issue (the durable "emails sent" figure
+    /// behind `/metrics`, whichever process sent them).
+    pub async fn ledger_totals(&self) -> Result<LedgerCounts> {
+        self.count_ledger(None).await
+    }
+
+    async fn count_ledger(&self, issue_id: Option<i64>) -> Result<LedgerCounts> {
+        let filter = if issue_id.is_some() {
+            " WHERE issue_id = $1"
+        } else {
+            ""
+        };
+        let sql = self.sql(&format!(
+            "SELECT state, COUNT(*) AS n FROM send_ledger{filter} GROUP BY state"
+        ));
+        let mut q = sqlx::query(&sql);
+        if let Some(id) = issue_id {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(self.pool()).await.ctx("counting ledger")?;
         let mut c = LedgerCounts::default();
         for r in &rows {
             let s: String = r.try_get("state").ctx("counting ledger")?;

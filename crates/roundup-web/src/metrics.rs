@@ -254,6 +254,26 @@ pub(crate) async fn exposition(State(st): State<Shared>) -> Response {
             0.0
         }
     };
+    match st.store.ledger_totals().await {
+        Ok(c) => {
+            gauges.push((
+                "roundup_newsletter_messages_sent",
+                "Newsletter messages accepted by the relay (send ledger, all processes).",
+                c.sent as f64,
+            ));
+            gauges.push((
+                "roundup_newsletter_messages_failed",
+                "Newsletter messages that failed permanently (send ledger).",
+                c.failed as f64,
+            ));
+            gauges.push((
+                "roundup_newsletter_messages_open",
+                "Newsletter messages queued or being sent (send ledger).",
+                c.open() as f64,
+            ));
+        }
+        Err(e) => tracing::warn!(error = %e, "metrics: send ledger unavailable"),
+    }
     gauges.push(("roundup_store_up", "1 when the store answered.", up));
     let mut r = st.metrics.render(&gauges).into_response();
     r.headers_mut().insert(

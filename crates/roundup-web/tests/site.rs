@@ -840,7 +840,32 @@ async fn pages_are_cached_until_refresh() {
 
 #[tokio::test]
 async fn healthz_and_metrics() {
-    let (srv, _) = site().await;
+    let s = store().await;
+    let _w = world(&s).await;
+    // Two newsletter messages in the send ledger: one sent (by "another process"), one open.
+    let mut ids = Vec::new();
+    for e in ["a@example.org", "b@example.org"] {
+        let (row, _) = s
+            .insert_subscriber(e, roundup_store::SubscriberState::Confirmed, None, 1)
+            .await
+            .unwrap();
+        s.add_subscriptions(row.id, &["briefing"], 1).await.unwrap();
+        ids.push(row.id);
+    }
+    let ed = s
+        .publish_edition(
+            "briefing",
+            "2026-03-02",
+            "Briefing",
+            &serde_json::json!({"items": []}),
+        )
+        .await
+        .unwrap();
+    let (issue, _) = s.create_issue("briefing", ed, "Briefing", 1).await.unwrap();
+    s.enqueue_issue(issue.id, 1).await.unwrap();
+    let claimed = s.claim_sends(issue.id, "w", 1, 60, 2).await.unwrap();
+    s.mark_sent(claimed[0].id, 3).await.unwrap();
+    let srv = serve(s, config()).await;
     let r = srv.get("/healthz").await;
     assert_eq!(r.status, 200);
     assert!(r.body.starts_with("ok"));
@@ -862,6 +887,9 @@ async fn healthz_and_metrics() {
     assert!(b.contains("roundup_fetches_total 2\n"), "{b}");
     assert!(b.contains("roundup_extraction_failures_total 1\n"));
     assert!(b.contains("roundup_emails_sent_total 5\n"));
+    assert!(b.contains("roundup_newsletter_messages_sent 1\n"), "{b}");
+    assert!(b.contains("roundup_newsletter_messages_open 1\n"), "{b}");
+    assert!(b.contains("roundup_newsletter_messages_failed 0\n"), "{b}");
     assert!(b.contains("roundup_http_requests_total{route=\"/\",method=\"GET\",status=\"200\"} 2"));
     assert!(b.contains(
         "roundup_http_requests_total{route=\"/story/{slug}\",method=\"GET\",status=\"404\"} 1"
