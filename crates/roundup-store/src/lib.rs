@@ -14,6 +14,7 @@
 //! expired lease, and the next claim takes them again.
 
 mod jobs;
+mod locks;
 mod mail;
 mod queries;
 mod stories;

@@ -745,3 +745,56 @@ async fn window_items_join_outlet_and_article() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn lease_locks_exclude_expire_and_release_only_their_own() {
+    both(|s| async move {
+        assert!(s.try_lock("stage", "a", 60, 1000).await.unwrap());
+        assert!(
+            !s.try_lock("stage", "b", 60, 1010).await.unwrap(),
+            "held by a"
+        );
+        assert!(
+            s.try_lock("other", "b", 60, 1010).await.unwrap(),
+            "names are separate"
+        );
+        assert!(
+            s.try_lock("stage", "a", 60, 1020).await.unwrap(),
+            "a renews"
+        );
+        assert!(
+            !s.try_lock("stage", "b", 60, 1079).await.unwrap(),
+            "renewed lease"
+        );
+        // a crashed: its lease runs out and b takes over; a's late release leaves b's lock.
+        assert!(s.try_lock("stage", "b", 60, 1080).await.unwrap());
+        assert!(!s.unlock("stage", "a").await.unwrap());
+        assert!(!s.try_lock("stage", "a", 60, 1090).await.unwrap());
+        assert!(s.unlock("stage", "b").await.unwrap());
+        assert!(
+            s.try_lock("stage", "a", 60, 1091).await.unwrap(),
+            "free after release"
+        );
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn lease_lock_has_one_winner_among_concurrent_postgres_workers() {
+    let db = pg_db().await;
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let s = db.store.clone();
+        tasks.push(tokio::spawn(async move {
+            s.try_lock("race", &format!("w{w}"), 60, 5000)
+                .await
+                .unwrap()
+        }));
+    }
+    let mut winners = 0;
+    for t in tasks {
+        winners += t.await.unwrap() as usize;
+    }
+    assert_eq!(winners, 1);
+    db.finish().await;
+}

@@ -11,3 +11,11 @@ CREATE TABLE bounce_events (
     UNIQUE (message_key, email)
 );
 CREATE INDEX bounce_events_email ON bounce_events(email, at);
+
+-- Named lease locks: at most one holder per name until it releases or the lease runs out
+-- (the story stage and the newsletter scheduler run once at a time across workers).
+CREATE TABLE locks (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    expires_at BIGINT NOT NULL
+);

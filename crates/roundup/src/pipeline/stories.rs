@@ -57,7 +57,14 @@ pub struct StoryStats {
     pub merged: usize,
     /// Editions published.
     pub editions: usize,
+    /// Nothing was done: another process holds the story stage's lock.
+    pub skipped: bool,
 }
+
+/// Name of the lock the story stage runs under (see [`roundup_store::Store::try_lock`]).
+pub const STORY_LOCK: &str = "story-stage";
+/// Lease of the story-stage lock; a holder that dies frees it after this long.
+pub const STORY_LOCK_SECS: i64 = 30 * 60;
 
 fn item_text(it: &WindowItem) -> String {
     match &it.text {
@@ -93,7 +100,41 @@ fn story_article(it: &WindowItem) -> StoryArticle {
 impl StoryStage {
     /// Runs the stage at time `now`: clusters the window, writes stories, and (with
     /// `publish`) publishes the front-page, briefing, ten-things and good-news editions.
+    ///
+    /// Runs once at a time across every process sharing the store: under the
+    /// [`STORY_LOCK`] lease lock. When another process holds it, returns at once with
+    /// [`StoryStats::skipped`] set (that run covers the same window).
     pub async fn run(
+        &self,
+        store: &Store,
+        now: DateTime<Utc>,
+        publish: bool,
+    ) -> Result<StoryStats> {
+        let holder = format!(
+            "{}-{}-{:08x}",
+            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+            std::process::id(),
+            rand::random::<u32>()
+        );
+        let t = roundup_store::now_secs();
+        if !store
+            .try_lock(STORY_LOCK, &holder, STORY_LOCK_SECS, t)
+            .await?
+        {
+            tracing::info!("story stage skipped: another process is running it");
+            return Ok(StoryStats {
+                skipped: true,
+                ..StoryStats::default()
+            });
+        }
+        let r = self.run_unlocked(store, now, publish).await;
+        if let Err(e) = store.unlock(STORY_LOCK, &holder).await {
+            tracing::warn!(error = %e, "releasing the story-stage lock (it expires by itself)");
+        }
+        r
+    }
+
+    async fn run_unlocked(
         &self,
         store: &Store,
         now: DateTime<Utc>,
