@@ -649,6 +649,20 @@ impl Store {
         row.as_ref().map(issue_from_row).transpose()
     }
 
+    /// Issues that still have open ledger rows (queued or sending), oldest first: what a
+    /// scheduler resumes after a crash or a relay outage.
+    pub async fn issues_with_open_sends(&self) -> Result<Vec<IssueRow>> {
+        let rows = sqlx::query(
+            "SELECT id, list, edition_id, subject, created_at FROM newsletter_issues i WHERE EXISTS \
+             (SELECT 1 FROM send_ledger l WHERE l.issue_id = i.id AND l.state IN ('queued', 'sending')) \
+             ORDER BY id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .ctx("listing open issues")?;
+        rows.iter().map(issue_from_row).collect()
+    }
+
     /// The newest issue of a list.
     pub async fn latest_issue(&self, list: &str) -> Result<Option<IssueRow>> {
         let row = sqlx::query(&self.sql(

@@ -144,3 +144,80 @@ Content-Type: multipart/report; report-type=feedback-report; boundary=\"f\"\n\n-
     assert!(String::from_utf8_lossy(&o.stderr).contains("nowhere"));
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// `roundup run` with newsletters configured sends a list when it is due (here: every
+/// minute, so the first tick finds it due) to a real SMTP server, then stops on SIGTERM.
+#[cfg(unix)]
+#[tokio::test(flavor = "multi_thread")]
+async fn run_loop_sends_the_due_newsletter() {
+    use roundup_mail::newsletter::sink::Sink;
+    use roundup_store::{Store, SubscriberState};
+    let dir = workdir("sched");
+    let db = format!("sqlite://{}", dir.join("t.db").display());
+    let s = Store::connect(&db).await.unwrap();
+    for e in ["a@example.org", "b@example.org"] {
+        let (row, _) = s
+            .insert_subscriber(e, SubscriberState::Confirmed, None, 1)
+            .await
+            .unwrap();
+        s.add_subscriptions(row.id, &["minute"], 1).await.unwrap();
+    }
+    s.publish_edition(
+        "briefing",
+        "2026-12-01",
+        "Morning briefing — 2026-12-01",
+        &serde_json::json!({"title": "Morning briefing — 2026-12-01", "items": []}),
+    )
+    .await
+    .unwrap();
+    s.close().await;
+    std::fs::write(
+        dir.join("newsletter.toml"),
+        r#"from = "Roundup <news@example.org>"
+[[lists]]
+id = "minute"
+name = "Every minute"
+cron = "* * * * *"
+timezone = "UTC"
+edition_kind = "briefing"
+"#,
+    )
+    .unwrap();
+    let sink = Sink::start().await.unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roundup"))
+        .args(["run", "--idle-secs", "1"])
+        .current_dir(&dir)
+        .env("ROUNDUP_DATABASE_URL", &db)
+        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
+        .env(
+            "ROUNDUP_SMTP_URL",
+            format!("smtp://127.0.0.1:{}", sink.port()),
+        )
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while sink.count() < 2 && t.elapsed() < std::time::Duration::from_secs(30) {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(kill.success());
+    let status = child.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+    assert!(status.success(), "{err}");
+    assert_eq!(sink.count(), 2, "both readers got the due issue: {err}");
+    let mut to: Vec<String> = sink
+        .messages()
+        .iter()
+        .map(|m| m.rcpt_to[0].clone())
+        .collect();
+    to.sort();
+    assert_eq!(to, ["a@example.org", "b@example.org"]);
+    assert!(err.contains("newsletter scheduler on for: minute"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}

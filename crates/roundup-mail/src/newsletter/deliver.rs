@@ -206,6 +206,7 @@ pub struct Sender {
     smtp: Arc<SmtpPool>,
     dkim: Option<Arc<lettre::message::dkim::DkimConfig>>,
     worker: String,
+    stop: Option<Arc<std::sync::atomic::AtomicBool>>,
 }
 
 impl std::fmt::Debug for Sender {
@@ -239,7 +240,22 @@ impl Sender {
             smtp,
             dkim,
             worker,
+            stop: None,
         })
+    }
+
+    /// Stops a run soon after `stop` becomes true (graceful shutdown): no new row is started,
+    /// messages in flight finish and are recorded, claimed rows not started go back to the
+    /// queue without spending an attempt. The run then returns its report normally.
+    pub fn with_stop(mut self, stop: Arc<std::sync::atomic::AtomicBool>) -> Self {
+        self.stop = Some(stop);
+        self
+    }
+
+    fn stopping(&self) -> bool {
+        self.stop
+            .as_ref()
+            .is_some_and(|s| s.load(Ordering::Relaxed))
     }
 
     /// Uses this DKIM configuration instead of the configured one.
@@ -319,6 +335,12 @@ impl Sender {
     ) -> Result<()> {
         let mut tasks: JoinSet<Result<()>> = JoinSet::new();
         loop {
+            if self.stopping() {
+                while let Some(r) = tasks.join_next().await {
+                    flatten(r)?;
+                }
+                return Ok(());
+            }
             if counters.conn_failures_in_row.load(Ordering::Relaxed) >= d.max_connection_failures {
                 while let Some(r) = tasks.join_next().await {
                     let _ = r;
@@ -356,6 +378,13 @@ impl Sender {
                 continue;
             }
             for row in rows {
+                if self.stopping() {
+                    let now = Utc::now().timestamp();
+                    self.store
+                        .requeue_send(row.id, "sender stopped", now, now)
+                        .await?;
+                    continue;
+                }
                 if counters.conn_failures_in_row.load(Ordering::Relaxed)
                     >= d.max_connection_failures
                 {

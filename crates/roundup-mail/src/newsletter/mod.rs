@@ -7,11 +7,15 @@
 //! - [`render`]: one issue for one recipient as a multipart/alternative message (email-safe
 //!   HTML + real plain text) with `List-Id`, `List-Unsubscribe` (https + mailto) and RFC 8058
 //!   one-click headers, a stable `Message-ID` and optional DKIM signature.
-//! - [`smtp`]: the SMTP transport (lettre: plain, STARTTLS or implicit TLS, auth, a pool) and
-//!   DKIM keys.
+//! - [`smtp`]: relay settings (plain, STARTTLS or implicit TLS, auth, pool size) and DKIM
+//!   keys.
 //! - [`deliver`]: sends an issue through the send ledger of the store with a rate limit and a
 //!   concurrency bound; see its docs for the crash-safety guarantee.
 //! - [`optin`]: sign-up, confirmation, unsubscribe and list changes (double opt-in).
+//! - [`schedule`]: sends each list when its schedule comes due, resumes interrupted sends.
+//! - [`inbound`]: bounces, complaints, auto-replies and mailto unsubscribes applied to the
+//!   subscribers.
+//! - [`pool`]: the SMTP sessions (TCP_NODELAY, implicit TLS, STARTTLS, AUTH).
 //! - [`sink`]: a loopback SMTP server that captures messages and can inject failures, for
 //!   tests, the kill test and the send benchmark.
 //!
@@ -25,6 +29,7 @@ pub mod lists;
 pub mod optin;
 pub mod pool;
 pub mod render;
+pub mod schedule;
 pub mod sink;
 pub mod smtp;
 

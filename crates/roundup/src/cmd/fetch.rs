@@ -176,6 +176,7 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
             });
         }
         let worker = worker_name();
+        let scheduler = newsletter_scheduler(cfg, &store, &stop)?;
         eprintln!("roundup worker {worker} running; Ctrl-C to stop");
         // Stories are re-clustered and editions published after new articles, at most every
         // `story_every`, so a busy feed set does not re-digest on every pass.
@@ -220,10 +221,57 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
                 }
             }
         }
+        if let Some(h) = scheduler {
+            // The scheduler sees the same stop flag: its send finishes what is in flight.
+            let _ = h.await;
+        }
         store.close().await;
         eprintln!("stopped");
         Ok(())
     })
+}
+
+/// How often the newsletter scheduler looks for due lists and open sends.
+const SCHEDULER_TICK: Duration = Duration::from_secs(20);
+
+/// Starts the newsletter scheduler next to the poll loop when newsletters are configured
+/// (`ROUNDUP_SMTP_URL` or `newsletter.toml`, as for the site's sign-up form).
+fn newsletter_scheduler(
+    cfg: &Config,
+    store: &roundup_store::Store,
+    stop: &Arc<AtomicBool>,
+) -> Result<Option<tokio::task::JoinHandle<()>>> {
+    let configured = std::env::var_os("ROUNDUP_SMTP_URL").is_some()
+        || std::path::Path::new("newsletter.toml").exists();
+    if !configured {
+        return Ok(None);
+    }
+    let nc = super::newsletter::newsletter_config(cfg, None)?;
+    let lists: Vec<String> = nc.lists.iter().map(|l| l.id.clone()).collect();
+    let sched = roundup_mail::newsletter::schedule::Scheduler::new(store.clone(), nc)?
+        .with_stop(stop.clone());
+    eprintln!("newsletter scheduler on for: {}", lists.join(", "));
+    let stop = stop.clone();
+    Ok(Some(tokio::spawn(async move {
+        while !stop.load(Ordering::Relaxed) {
+            match sched.tick(chrono::Utc::now()).await {
+                Ok(r) => {
+                    app::metrics().add_emails_sent(r.sent());
+                    for (list, issue) in &r.due {
+                        tracing::info!(list = %list, issue = ?issue, "newsletter due");
+                    }
+                    if r.sent() > 0 {
+                        tracing::info!(sent = r.sent(), "newsletter messages sent");
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "newsletter scheduler tick failed"),
+            }
+            let wake = tokio::time::Instant::now() + SCHEDULER_TICK;
+            while !stop.load(Ordering::Relaxed) && tokio::time::Instant::now() < wake {
+                tokio::time::sleep(Duration::from_millis(200)).await;
+            }
+        }
+    })))
 }
 
 /// Resolves on SIGINT or SIGTERM.
