@@ -44,6 +44,8 @@ pub struct WebConfig {
     /// ("x-forwarded-for"; its last entry, the one the proxy added, is used). `None` uses
     /// the TCP peer address. Only set this when a proxy you control always sets the header.
     pub client_ip_header: Option<String>,
+    /// The inbound-mail webhook (`POST /hooks/inbound`); `None` answers 404.
+    pub inbound: Option<crate::inbound::InboundHook>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -57,6 +59,7 @@ impl std::fmt::Debug for WebConfig {
             .field("lists", &self.lists)
             .field("subscribers", &self.subscribers.is_some())
             .field("client_ip_header", &self.client_ip_header)
+            .field("inbound", &self.inbound.is_some())
             .finish()
     }
 }
@@ -77,6 +80,7 @@ impl Default for WebConfig {
             discovery: None,
             metrics: None,
             client_ip_header: None,
+            inbound: None,
         }
     }
 }

@@ -30,6 +30,7 @@ mod cache;
 mod config;
 mod error;
 mod feeds;
+mod inbound;
 mod metrics;
 mod pages;
 mod search;
@@ -44,6 +45,7 @@ pub use config::{
     WebConfig,
 };
 pub use error::WebError;
+pub use inbound::{InboundHook, InboundMail};
 pub use metrics::Metrics;
 pub use signup::{
     AcknowledgeSignup, LinkError, ListChoice, Preferences, SignupError, SignupHandler,
@@ -182,6 +184,12 @@ fn build_router(state: Shared) -> Router {
         .route("/healthz", get(pages::healthz))
         .route("/robots.txt", get(pages::robots))
         .route("/metrics", get(metrics::exposition))
+        .route(
+            "/hooks/inbound",
+            post(inbound::receive).layer(axum::extract::DefaultBodyLimit::max(
+                inbound::MAX_MESSAGE_BYTES + 1,
+            )),
+        )
         .merge(admin::routes());
     Router::new()
         .merge(cached)

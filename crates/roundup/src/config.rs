@@ -67,6 +67,10 @@ pub struct ServerConfig {
     /// (`x-forwarded-for`; its last entry is used). Unset: the TCP peer address, which is
     /// what per-IP limits (admin login, newsletter sign-ups) count.
     pub client_ip_header: Option<String>,
+    /// Bearer token of the inbound-mail webhook (`POST /hooks/inbound`, for bounces,
+    /// complaints and mailto unsubscribes posted by your mail server); at least 16 bytes.
+    /// Unset: no webhook.
+    pub inbound_token: Option<String>,
 }
 
 impl Default for Config {
@@ -111,6 +115,7 @@ impl Default for ServerConfig {
             bind: "127.0.0.1:8080".into(),
             theme_dir: None,
             client_ip_header: None,
+            inbound_token: None,
         }
     }
 }
@@ -229,7 +234,7 @@ fn overlay_env(value: &mut toml::Value, prefix: &str, env: &[(String, String)]) 
 }
 
 /// Optional (default-None) keys that may be set by env although the defaults do not list them.
-const KNOWN_OPTIONAL: &[&str] = &["theme_dir", "client_ip_header"];
+const KNOWN_OPTIONAL: &[&str] = &["theme_dir", "client_ip_header", "inbound_token"];
 
 /// Arguments of `roundup init`.
 #[derive(Debug, clap::Args)]
@@ -287,6 +292,9 @@ bind = "{bind}"
 # Behind a reverse proxy that always sets it: the header naming the client address (its last
 # entry counts for the per-IP limits of login and newsletter sign-up). Leave unset otherwise.
 # client_ip_header = "x-forwarded-for"
+# Inbound-mail webhook: your mail server posts each bounce / complaint / unsubscribe mail as
+# the raw message to POST /hooks/inbound with `Authorization: Bearer <token>`.
+# inbound_token = "a long random string"
 "#,
         db = d.database_url,
         base = d.base_url,

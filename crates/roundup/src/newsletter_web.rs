@@ -206,3 +206,15 @@ pub fn hooks(optin: Optin) -> (Arc<dyn SignupHandler>, Arc<dyn SubscriptionLinks
     let h = Arc::new(OptinHooks(optin));
     (h.clone(), h)
 }
+
+/// The inbound-mail processor behind the site's `POST /hooks/inbound`.
+pub struct InboundHooks(pub roundup_mail::newsletter::inbound::Inbound);
+
+impl roundup_web::InboundMail for InboundHooks {
+    fn process(&self, raw: Vec<u8>) -> BoxFuture<'_, Result<serde_json::Value, String>> {
+        Box::pin(async move {
+            let rep = self.0.process(&raw).await.map_err(|e| e.to_string())?;
+            serde_json::to_value(&rep).map_err(|e| e.to_string())
+        })
+    }
+}

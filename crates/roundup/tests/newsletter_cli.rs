@@ -221,3 +221,104 @@ edition_kind = "briefing"
     assert!(err.contains("newsletter scheduler on for: minute"), "{err}");
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+fn http_post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let extra: String = headers
+        .iter()
+        .map(|(k, v)| format!("{k}: {v}\r\n"))
+        .collect();
+    let head = format!(
+        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    s.write_all(head.as_bytes()).unwrap();
+    s.write_all(body).unwrap();
+    let mut out = Vec::new();
+    s.read_to_end(&mut out).unwrap();
+    let text = String::from_utf8_lossy(&out).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0);
+    (status, text)
+}
+
+/// `roundup serve` with an inbound token: a mail server posts a bounce to the webhook and the
+/// reader is suppressed; without the right token nothing happens.
+#[test]
+fn inbound_webhook_through_roundup_serve() {
+    let dir = workdir("webhook");
+    std::fs::write(
+        dir.join("subs.csv"),
+        "email\ngone@example.org\nfine@example.org\n",
+    )
+    .unwrap();
+    ok(&roundup(
+        &dir,
+        &["newsletter", "subscribers", "import", "subs.csv"],
+    ));
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let token = "inbound-token-0123456789abcdef";
+    let mut child = Command::new(env!("CARGO_BIN_EXE_roundup"))
+        .arg("serve")
+        .current_dir(&dir)
+        .env(
+            "ROUNDUP_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
+        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
+        .env("ROUNDUP_SERVER_BIND", &addr)
+        .env("ROUNDUP_SERVER_INBOUND_TOKEN", token)
+        .env("ROUNDUP_SMTP_URL", "smtp://127.0.0.1:9")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let t = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(t.elapsed().as_secs() < 30, "roundup serve did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let msg = bounce("gone@example.org", "w1");
+    let (st, _) = http_post(&addr, "/hooks/inbound", &[], msg.as_bytes());
+    assert_eq!(st, 401);
+    let (st, _) = http_post(
+        &addr,
+        "/hooks/inbound",
+        &[("Authorization", "Bearer inbound-token-0123456789abcdeX")],
+        msg.as_bytes(),
+    );
+    assert_eq!(st, 401);
+    let (st, _) = http_post(
+        &addr,
+        "/hooks/inbound",
+        &[("Authorization", &format!("Bearer {token}"))],
+        b"  \r\n",
+    );
+    assert_eq!(st, 400);
+    let (st, body) = http_post(
+        &addr,
+        "/hooks/inbound",
+        &[("Authorization", &format!("Bearer {token}"))],
+        msg.as_bytes(),
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(st, 200, "{body}");
+    assert!(body.contains("\"effect\":\"suppressed\""), "{body}");
+    let st = states(&dir);
+    let of = |e: &str| st.iter().find(|(a, _)| a == e).map(|(_, s)| s.clone());
+    assert_eq!(of("gone@example.org").as_deref(), Some("suppressed"));
+    assert_eq!(of("fine@example.org").as_deref(), Some("confirmed"));
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -95,6 +95,19 @@ pub fn newsletter_hooks(
         .iter()
         .map(|l| (l.id.clone(), l.name.clone()))
         .collect();
+    if let Some(token) = &cfg.server.inbound_token {
+        if token.len() < 16 {
+            anyhow::bail!(
+                "server.inbound_token (ROUNDUP_SERVER_INBOUND_TOKEN) must be at least 16 bytes"
+            );
+        }
+        let inbound = roundup_mail::newsletter::inbound::Inbound::new(store.clone(), nc.clone())
+            .context("starting the inbound-mail webhook")?;
+        wc.inbound = Some(roundup_web::InboundHook {
+            handler: std::sync::Arc::new(crate::newsletter_web::InboundHooks(inbound)),
+            token: token.clone(),
+        });
+    }
     let optin = roundup_mail::newsletter::optin::Optin::new(store.clone(), nc)
         .context("starting the newsletter sign-up")?;
     let (signup, links) = crate::newsletter_web::hooks(optin);
