@@ -192,6 +192,39 @@ impl DkimConfigFile {
 }
 
 /// A DKIM configuration from a key given as text (see [`DkimConfigFile::key_file`]).
+/// An ed25519 DKIM key as lettre wants it (base64 of the 32-byte seed), from either that form
+/// or a PKCS#8 PEM file as `openssl genpkey -algorithm ed25519` writes it.
+fn ed25519_seed_base64(key: &str) -> Result<String> {
+    use base64::Engine;
+    let key = key.trim();
+    if !key.starts_with("-----BEGIN") {
+        return Ok(key.to_string());
+    }
+    let bad = |m: &str| NewsletterError::Config(format!("dkim ed25519 key: {m}"));
+    if !key.starts_with("-----BEGIN PRIVATE KEY-----") {
+        return Err(bad("expected a PKCS#8 \"PRIVATE KEY\" PEM block"));
+    }
+    let body: String = key
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect::<Vec<_>>()
+        .join("");
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body.trim())
+        .map_err(|e| bad(&format!("PEM body is not base64: {e}")))?;
+    // PKCS#8 v1 of an Ed25519 key (RFC 8410): a fixed 16-byte prefix, then the 32-byte seed.
+    const PREFIX: [u8; 16] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04,
+        0x20,
+    ];
+    if der.len() != 48 || der[..16] != PREFIX {
+        return Err(bad(
+            "not an Ed25519 PKCS#8 key (openssl genpkey -algorithm ed25519)",
+        ));
+    }
+    Ok(base64::engine::general_purpose::STANDARD.encode(&der[16..]))
+}
+
 pub fn dkim_config(selector: &str, domain: &str, algorithm: &str, key: &str) -> Result<DkimConfig> {
     let alg = match algorithm.to_ascii_lowercase().as_str() {
         "rsa" | "rsa-sha256" => DkimSigningAlgorithm::Rsa,
@@ -202,7 +235,11 @@ pub fn dkim_config(selector: &str, domain: &str, algorithm: &str, key: &str) -> 
             )))
         }
     };
-    let key = DkimSigningKey::new(key.trim(), alg)
+    let key = match alg {
+        DkimSigningAlgorithm::Ed25519 => ed25519_seed_base64(key)?,
+        DkimSigningAlgorithm::Rsa => key.trim().to_string(),
+    };
+    let key = DkimSigningKey::new(&key, alg)
         .map_err(|e| NewsletterError::Config(format!("dkim key: {e}")))?;
     Ok(DkimConfig::new(
         selector.to_string(),
