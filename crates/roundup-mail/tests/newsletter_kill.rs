@@ -25,12 +25,10 @@ const CONCURRENCY: usize = 8;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn kill_9_mid_send_then_restart_delivers_everything() {
-    let Some(bin) = worker_bin() else {
-        eprintln!(
-            "SKIP kill test: examples/send_worker not built (run `cargo test -p roundup-mail`)"
-        );
-        return;
-    };
+    let bin = worker_bin().expect(
+        "examples/send_worker is not built: run the suite with `cargo test`/`cargo nextest run` \
+         (they build examples) or `cargo build --examples`",
+    );
     let runs: usize = std::env::var("NL_KILL_RUNS")
         .ok()
         .and_then(|s| s.parse().ok())
