@@ -59,12 +59,27 @@ async fn suite(db: TestDb) {
         let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         l.local_addr().unwrap().port()
     };
+    // A sign-up that was never confirmed, lapsing at 05:00 UTC on the 1st.
+    s.insert_subscriber(
+        "never@example.org",
+        SubscriberState::Pending,
+        Some(at(1, 5, 0).timestamp()),
+        1,
+    )
+    .await
+    .unwrap();
     let sched = Scheduler::new(s.clone(), config(port)).unwrap();
     publish(&s, "2026-12-01").await;
 
     // 05:30 UTC = 06:30 Paris: not yet.
     let r = sched.tick(at(1, 5, 30)).await.unwrap();
     assert!(r.due.is_empty() && r.sends.is_empty(), "{r:?}");
+    assert_eq!(r.expired_pending, 1);
+    assert!(s
+        .subscriber_by_email("never@example.org")
+        .await
+        .unwrap()
+        .is_none());
     // 06:00:30 UTC: due; the relay is down, so nothing is sent and nobody is failed.
     let r = sched.tick(at(1, 6, 1)).await.unwrap();
     assert_eq!(r.due.len(), 1, "{r:?}");

@@ -15,6 +15,8 @@
 //!    relay outage or a retry coming due). Any number of processes may do this step at once: the
 //!    ledger's leases share the rows out.
 //!
+//! Each tick also deletes pending sign-ups whose confirmation window has lapsed.
+//!
 //! Sending within a tick does not wait for retries (a later tick picks them up), so a tick ends
 //! when nothing is claimable now.
 
@@ -41,6 +43,8 @@ pub struct TickReport {
     pub lock_busy: bool,
     /// Errors of issues whose send stopped (relay down, …); their rows stay queued.
     pub errors: Vec<String>,
+    /// Lapsed pending sign-ups deleted.
+    pub expired_pending: u64,
 }
 
 impl TickReport {
@@ -100,7 +104,13 @@ impl Scheduler {
             .try_lock(SCHEDULER_LOCK, &self.holder, 300, t)
             .await?
         {
-            let r = self.prepare_due(now, &mut rep).await;
+            let r = match self.store.expire_pending_subscribers(t).await {
+                Ok(n) => {
+                    rep.expired_pending = n;
+                    self.prepare_due(now, &mut rep).await
+                }
+                Err(e) => Err(e.into()),
+            };
             if let Err(e) = self.store.unlock(SCHEDULER_LOCK, &self.holder).await {
                 tracing::warn!(error = %e, "releasing the scheduler lock (it expires by itself)");
             }
