@@ -17,21 +17,18 @@
 //!   or skips a fact index, or introduces a number, a capitalized name (or a new combination
 //!   of known name parts) or a quotation that is not in the material it was given.
 //!
-//! The transport is plain blocking HTTP/1.1 over `std::net` (no async runtime involved), so a
-//! call works whether or not the caller runs inside a tokio runtime. Inside async code, run
-//! the (blocking) rewrite through `tokio::task::spawn_blocking` or `block_in_place` so it does
-//! not stall the runtime. Only `http://` endpoints are supported (local servers such as
-//! llama.cpp, Ollama or vLLM, or a TLS-terminating proxy); an `https://` URL is a
-//! configuration error.
+//! The transport is reqwest (HTTP/1.1 and HTTP/2, `https://` with rustls and the webpki roots,
+//! or `http://` for local servers such as llama.cpp, Ollama or vLLM). A call blocks its caller:
+//! the request runs on a short-lived thread with its own single-threaded runtime, so it works
+//! whether or not the caller runs inside a tokio runtime. Inside async code, run the rewrite
+//! through `tokio::task::spawn_blocking` or `block_in_place` so it does not stall the runtime.
 
 use roundup_digest::{Digest, DigestError, DigestRewriter, Quote, Story};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use std::collections::HashSet;
 use std::fmt;
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Environment variable holding the endpoint base URL (`http://127.0.0.1:8080`).
 pub const ENV_URL: &str = "ROUNDUP_LLM_URL";
@@ -173,7 +170,7 @@ impl LlmConfig {
     }
 }
 
-/// A parsed `http://` endpoint.
+/// A parsed `http://` or `https://` endpoint.
 #[derive(Debug, Clone)]
 struct Endpoint {
     /// `Host` header value.
@@ -188,13 +185,7 @@ fn parse_endpoint(base: &str) -> Result<Endpoint, LlmError> {
     let url = url::Url::parse(base.trim())
         .map_err(|e| LlmError::Config(format!("bad base URL {base:?}: {e}")))?;
     match url.scheme() {
-        "http" => {}
-        "https" => {
-            return Err(LlmError::Config(format!(
-                "{base:?}: https endpoints are not supported by the built-in HTTP/1.1 client; \
-                 use an http:// endpoint (local server or TLS-terminating proxy)"
-            )))
-        }
+        "http" | "https" => {}
         s => {
             return Err(LlmError::Config(format!(
                 "{base:?}: unsupported scheme {s:?}"
@@ -312,88 +303,83 @@ impl LlmRewriter {
         apply_rewrite(digest, &content)
     }
 
-    /// POST `body` to the endpoint; (status, body bytes).
+    /// POST `body` to the endpoint; (status, body bytes). Runs the request on its own thread
+    /// and runtime (see the module docs), bounded by the configured timeout.
     fn post(&self, body: &[u8]) -> Result<(u16, Vec<u8>), LlmError> {
+        let url = self.endpoint_url();
         let timeout = self.cfg.timeout;
-        let deadline = Instant::now() + timeout;
-        let remaining = || {
-            deadline
-                .checked_duration_since(Instant::now())
-                .filter(|d| !d.is_zero())
-                .ok_or(LlmError::Timeout(timeout))
-        };
-        let addrs: Vec<SocketAddr> = self.endpoint.url.socket_addrs(|| Some(80)).map_err(|e| {
-            LlmError::Transport(format!("cannot resolve {}: {e}", self.endpoint.host_header))
-        })?;
-        let mut last_err = LlmError::Transport(format!(
-            "{} resolved to no address",
-            self.endpoint.host_header
-        ));
-        let mut stream = None;
-        for a in addrs {
-            match TcpStream::connect_timeout(&a, remaining()?) {
-                Ok(s) => {
-                    stream = Some(s);
-                    break;
-                }
-                Err(e) if is_timeout(&e) => last_err = LlmError::Timeout(timeout),
-                Err(e) => last_err = LlmError::Transport(format!("connect {a}: {e}")),
-            }
-        }
-        let mut stream = stream.ok_or(last_err)?;
-        let _ = stream.set_nodelay(true);
-        let io_err = |e: std::io::Error, what: &str| {
-            if is_timeout(&e) {
-                LlmError::Timeout(timeout)
-            } else {
-                LlmError::Transport(format!("{what}: {e}"))
-            }
-        };
+        let key = self.cfg.api_key.clone();
+        let body = body.to_vec();
+        std::thread::scope(|scope| {
+            scope
+                .spawn(move || {
+                    let rt = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                        .map_err(|e| LlmError::Transport(format!("runtime: {e}")))?;
+                    rt.block_on(async move {
+                        match tokio::time::timeout(timeout, request(&url, key, body, timeout)).await
+                        {
+                            Ok(r) => r,
+                            Err(_) => Err(LlmError::Timeout(timeout)),
+                        }
+                    })
+                })
+                .join()
+                .unwrap_or_else(|_| Err(LlmError::Transport("request thread panicked".into())))
+        })
+    }
+}
 
-        let mut head = format!(
-            "POST {} HTTP/1.1\r\nHost: {}\r\nUser-Agent: roundup/{}\r\nContent-Type: application/json\r\nAccept: application/json\r\nAccept-Encoding: identity\r\nContent-Length: {}\r\nConnection: close\r\n",
-            self.endpoint.target,
-            self.endpoint.host_header,
-            env!("CARGO_PKG_VERSION"),
-            body.len()
-        );
-        if let Some(k) = &self.cfg.api_key {
-            head.push_str(&format!("Authorization: Bearer {k}\r\n"));
+/// One chat-completions POST: (status, body), the body capped at [`MAX_RESPONSE_BYTES`].
+async fn request(
+    url: &str,
+    key: Option<String>,
+    body: Vec<u8>,
+    timeout: Duration,
+) -> Result<(u16, Vec<u8>), LlmError> {
+    let client = reqwest::Client::builder()
+        .user_agent(concat!("roundup/", env!("CARGO_PKG_VERSION")))
+        .timeout(timeout)
+        .connect_timeout(timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(|e| LlmError::Config(format!("HTTP client: {e}")))?;
+    let mut req = client
+        .post(url)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header(reqwest::header::ACCEPT, "application/json")
+        .body(body);
+    if let Some(k) = key {
+        req = req.bearer_auth(k);
+    }
+    let transport = |e: reqwest::Error| {
+        if e.is_timeout() {
+            LlmError::Timeout(timeout)
+        } else {
+            // The whole source chain: "error sending request" alone says little.
+            let mut msg = e.to_string();
+            let mut src = std::error::Error::source(&e);
+            while let Some(s) = src {
+                msg.push_str(": ");
+                msg.push_str(&s.to_string());
+                src = s.source();
+            }
+            LlmError::Transport(msg)
         }
-        head.push_str("\r\n");
-        let mut req = head.into_bytes();
-        req.extend_from_slice(body);
-        stream
-            .set_write_timeout(Some(remaining()?))
-            .map_err(|e| io_err(e, "socket"))?;
-        stream.write_all(&req).map_err(|e| io_err(e, "send"))?;
-        stream.flush().map_err(|e| io_err(e, "send"))?;
-
-        let mut buf: Vec<u8> = Vec::with_capacity(16 * 1024);
-        let mut chunk = [0u8; 16 * 1024];
-        loop {
-            if let Some(done) = parse_response(&buf)? {
-                return Ok(done);
-            }
-            stream
-                .set_read_timeout(Some(remaining()?))
-                .map_err(|e| io_err(e, "socket"))?;
-            let n = match stream.read(&mut chunk) {
-                Ok(n) => n,
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                Err(e) => return Err(io_err(e, "receive")),
-            };
-            if n == 0 {
-                return finish_at_eof(&buf);
-            }
-            buf.extend_from_slice(&chunk[..n]);
-            if buf.len() > MAX_RESPONSE_BYTES + 64 * 1024 {
-                return Err(LlmError::Protocol(format!(
-                    "response larger than {MAX_RESPONSE_BYTES} bytes"
-                )));
-            }
+    };
+    let mut resp = req.send().await.map_err(transport)?;
+    let status = resp.status().as_u16();
+    let mut out = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(transport)? {
+        out.extend_from_slice(&chunk);
+        if out.len() > MAX_RESPONSE_BYTES {
+            return Err(LlmError::Protocol(format!(
+                "response larger than {MAX_RESPONSE_BYTES} bytes"
+            )));
         }
     }
+    Ok((status, out))
 }
 
 impl DigestRewriter for LlmRewriter {
@@ -411,13 +397,6 @@ impl DigestRewriter for LlmRewriter {
     }
 }
 
-fn is_timeout(e: &std::io::Error) -> bool {
-    matches!(
-        e.kind(),
-        std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock
-    )
-}
-
 fn snippet(s: &str, max: usize) -> String {
     let t: String = s.chars().take(max).collect();
     if t.len() < s.len() {
@@ -430,165 +409,6 @@ fn snippet(s: &str, max: usize) -> String {
 // ---------------------------------------------------------------------------------------
 // HTTP/1.1 response parsing
 // ---------------------------------------------------------------------------------------
-
-/// Parsed head: status, header length, framing.
-struct Head {
-    status: u16,
-    len: usize,
-    content_length: Option<usize>,
-    chunked: bool,
-}
-
-fn find_head_end(buf: &[u8]) -> Option<usize> {
-    buf.windows(4).position(|w| w == b"\r\n\r\n").map(|p| p + 4)
-}
-
-/// The final (non-1xx) response head at the start of `buf`, skipping interim responses.
-fn parse_head(buf: &[u8]) -> Result<Option<(usize, Head)>, LlmError> {
-    let mut off = 0;
-    loop {
-        let Some(end) = find_head_end(&buf[off..]) else {
-            if buf.len() - off > 64 * 1024 {
-                return Err(LlmError::Protocol("response head too large".into()));
-            }
-            return Ok(None);
-        };
-        let text = std::str::from_utf8(&buf[off..off + end])
-            .map_err(|_| LlmError::Protocol("response head is not UTF-8".into()))?;
-        let mut lines = text.split("\r\n");
-        let status_line = lines.next().unwrap_or("");
-        let mut parts = status_line.splitn(3, ' ');
-        let version = parts.next().unwrap_or("");
-        let status: u16 = parts
-            .next()
-            .and_then(|s| s.parse().ok())
-            .filter(|_| version.starts_with("HTTP/1."))
-            .ok_or_else(|| {
-                LlmError::Protocol(format!(
-                    "not an HTTP/1.x response: {:?}",
-                    snippet(status_line, 80)
-                ))
-            })?;
-        if (100..200).contains(&status) {
-            off += end;
-            continue;
-        }
-        let mut content_length = None;
-        let mut chunked = false;
-        for l in lines {
-            let Some((n, v)) = l.split_once(':') else {
-                continue;
-            };
-            let (n, v) = (n.trim(), v.trim());
-            if n.eq_ignore_ascii_case("content-length") {
-                content_length = Some(
-                    v.parse::<usize>()
-                        .map_err(|_| LlmError::Protocol(format!("bad Content-Length {v:?}")))?,
-                );
-            } else if n.eq_ignore_ascii_case("transfer-encoding") {
-                chunked = v
-                    .rsplit(',')
-                    .next()
-                    .is_some_and(|t| t.trim().eq_ignore_ascii_case("chunked"));
-            } else if n.eq_ignore_ascii_case("content-encoding")
-                && !v.eq_ignore_ascii_case("identity")
-            {
-                return Err(LlmError::Protocol(format!(
-                    "unsupported Content-Encoding {v:?}"
-                )));
-            }
-        }
-        if content_length.is_some_and(|n| n > MAX_RESPONSE_BYTES) {
-            return Err(LlmError::Protocol(format!(
-                "response larger than {MAX_RESPONSE_BYTES} bytes"
-            )));
-        }
-        return Ok(Some((
-            off,
-            Head {
-                status,
-                len: end,
-                content_length,
-                chunked,
-            },
-        )));
-    }
-}
-
-/// Decode a chunked body; `Ok(None)` while incomplete.
-fn decode_chunked(mut b: &[u8]) -> Result<Option<Vec<u8>>, LlmError> {
-    let mut out = Vec::new();
-    loop {
-        let Some(eol) = b.windows(2).position(|w| w == b"\r\n") else {
-            return Ok(None);
-        };
-        let line = std::str::from_utf8(&b[..eol])
-            .map_err(|_| LlmError::Protocol("bad chunk size line".into()))?;
-        let size_hex = line.split(';').next().unwrap_or("").trim();
-        let size = usize::from_str_radix(size_hex, 16)
-            .map_err(|_| LlmError::Protocol(format!("bad chunk size {size_hex:?}")))?;
-        b = &b[eol + 2..];
-        if size == 0 {
-            // Trailers until an empty line; accept as soon as the terminator is seen.
-            return Ok(if b.windows(2).any(|w| w == b"\r\n") {
-                Some(out)
-            } else {
-                None
-            });
-        }
-        if out.len() + size > MAX_RESPONSE_BYTES {
-            return Err(LlmError::Protocol(format!(
-                "response larger than {MAX_RESPONSE_BYTES} bytes"
-            )));
-        }
-        if b.len() < size + 2 {
-            return Ok(None);
-        }
-        out.extend_from_slice(&b[..size]);
-        if &b[size..size + 2] != b"\r\n" {
-            return Err(LlmError::Protocol("chunk not terminated by CRLF".into()));
-        }
-        b = &b[size + 2..];
-    }
-}
-
-/// A complete response in `buf` (before EOF), if the framing says it is complete.
-fn parse_response(buf: &[u8]) -> Result<Option<(u16, Vec<u8>)>, LlmError> {
-    let Some((off, h)) = parse_head(buf)? else {
-        return Ok(None);
-    };
-    let body = &buf[off + h.len..];
-    if h.chunked {
-        return Ok(decode_chunked(body)?.map(|b| (h.status, b)));
-    }
-    if matches!(h.status, 204 | 304) {
-        return Ok(Some((h.status, Vec::new())));
-    }
-    match h.content_length {
-        Some(n) if body.len() >= n => Ok(Some((h.status, body[..n].to_vec()))),
-        _ => Ok(None),
-    }
-}
-
-/// The response once the server closed the connection.
-fn finish_at_eof(buf: &[u8]) -> Result<(u16, Vec<u8>), LlmError> {
-    if buf.is_empty() {
-        return Err(LlmError::Transport(
-            "connection closed before any response".into(),
-        ));
-    }
-    let Some((off, h)) = parse_head(buf)? else {
-        return Err(LlmError::Protocol(
-            "connection closed inside the response head".into(),
-        ));
-    };
-    if h.chunked || h.content_length.is_some() {
-        return Err(LlmError::Protocol(
-            "connection closed before the end of the body".into(),
-        ));
-    }
-    Ok((h.status, buf[off + h.len..].to_vec()))
-}
 
 // ---------------------------------------------------------------------------------------
 // Prompt
@@ -1278,10 +1098,7 @@ mod tests {
             t("http://h/x/chat/completions?k=1"),
             "/x/chat/completions?k=1"
         );
-        assert!(matches!(
-            parse_endpoint("https://h"),
-            Err(LlmError::Config(_))
-        ));
+        assert_eq!(t("https://api.example/v1"), "/v1/chat/completions");
         assert!(matches!(
             parse_endpoint("ftp://h"),
             Err(LlmError::Config(_))
@@ -1293,22 +1110,6 @@ mod tests {
         assert_eq!(
             parse_endpoint("http://[::1]:9/").unwrap().host_header,
             "[::1]:9"
-        );
-    }
-
-    #[test]
-    fn chunked_and_interim_responses() {
-        let r = b"HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n2;x=y\r\nef\r\n0\r\n\r\n";
-        assert_eq!(parse_response(r).unwrap(), Some((200, b"abcdef".to_vec())));
-        let partial = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab";
-        assert_eq!(parse_response(partial).unwrap(), None);
-        let cl = b"HTTP/1.1 500 Oops\r\nContent-Length: 3\r\n\r\nabcdef";
-        assert_eq!(parse_response(cl).unwrap(), Some((500, b"abc".to_vec())));
-        assert!(parse_response(b"SSH-2.0-x\r\n\r\n").is_err());
-        assert!(finish_at_eof(b"HTTP/1.1 200 OK\r\nContent-Length: 9\r\n\r\nab").is_err());
-        assert_eq!(
-            finish_at_eof(b"HTTP/1.0 200 OK\r\n\r\nbody").unwrap(),
-            (200, b"body".to_vec())
         );
     }
 

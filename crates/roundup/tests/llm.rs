@@ -565,6 +565,28 @@ fn server_errors_and_garbage_keep_the_extractive_digest() {
     assert!(err.to_string().contains("503"), "{err}");
 }
 
+/// An https endpoint really speaks TLS: a plain-HTTP server on that port is a transport
+/// error, not an answer.
+#[test]
+fn https_endpoint_speaks_tls() {
+    let server = MockLlm::start(|_| Answer::Http(200, completion("{}")));
+    let url = server.base_url().replace("http://", "https://");
+    let rw = LlmRewriter::new(LlmConfig {
+        timeout: Duration::from_secs(1),
+        ..LlmConfig::new(url, "m")
+    })
+    .unwrap();
+    let e = rw.try_rewrite(&extractive()).unwrap_err();
+    assert!(
+        matches!(e, LlmError::Transport(_) | LlmError::Timeout(_)),
+        "{e}"
+    );
+    assert!(
+        server.requests().is_empty(),
+        "no plain-text HTTP request reached the server"
+    );
+}
+
 #[test]
 fn connection_refused_is_a_transport_error() {
     let port = {
@@ -650,8 +672,14 @@ async fn works_on_a_current_thread_runtime() {
 
 #[test]
 fn config_errors_are_typed() {
+    // https endpoints (hosted APIs) are accepted; other schemes are configuration errors.
+    let rw = LlmRewriter::new(LlmConfig::new("https://api.example.com", "m")).unwrap();
+    assert_eq!(
+        rw.endpoint_url(),
+        "https://api.example.com/v1/chat/completions"
+    );
     assert!(matches!(
-        LlmRewriter::new(LlmConfig::new("https://api.example.com", "m")),
+        LlmRewriter::new(LlmConfig::new("ftp://api.example.com", "m")),
         Err(LlmError::Config(_))
     ));
     assert!(matches!(
