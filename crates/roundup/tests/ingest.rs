@@ -24,13 +24,12 @@ fn rss(base: &str) -> String {
 }
 
 fn atom(_base: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="utf-8"?>
+    r#"<?xml version="1.0" encoding="utf-8"?>
 <feed xmlns="http://www.w3.org/2005/Atom"><title>Valley Ledger</title><id>urn:vl</id><updated>2026-12-01T08:00:00Z</updated>
 <entry><title>Valley rail line reopens</title><id>urn:vl:1</id><link href="/b/rail.html"/>
 <updated>2026-12-01T08:00:00Z</updated><author><name>Mara Quill</name></author><summary>Trains run again.</summary></entry>
 </feed>"#
-    )
+        .to_string()
 }
 
 const ARTICLE: &str = r#"<!doctype html><html lang="en"><head><title>Council approves harbor plan | Harbor Gazette</title>
