@@ -169,6 +169,7 @@ fn build_router(state: Shared) -> Router {
         .layer(from_fn_with_state(state.clone(), cache::cache_layer));
     let uncached = Router::new()
         .route("/subscribe", post(signup::submit))
+        .route("/api/v1/subscribe", post(signup::api_submit))
         .route("/confirm", get(signup::confirm))
         .route(
             "/unsubscribe",

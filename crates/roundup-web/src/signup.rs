@@ -470,6 +470,77 @@ pub(crate) async fn submit(
     Ok(crate::pages::html(html).into_response())
 }
 
+/// The JSON body of `POST /api/v1/subscribe`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ApiSignup {
+    email: String,
+    #[serde(default)]
+    list: Option<String>,
+}
+
+fn api_json(status: StatusCode, body: serde_json::Value) -> Response {
+    let mut r = (status, axum::Json(body)).into_response();
+    r.headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+/// The answer to every acceptable API sign-up (the same for new, pending and subscribed
+/// addresses).
+pub const API_ACCEPTED: &str = "You will receive a verification email shortly.";
+
+/// POST /api/v1/subscribe: `{"email": "...", "list": "briefing"}` (list optional: the first
+/// offered). 202 with the same body for every well-formed request; 400 with
+/// `{"error", "status"}` for malformed JSON, a bad address, an unknown list or the hook's
+/// refusal (e.g. too many sign-ups from this IP).
+pub(crate) async fn api_submit(
+    State(st): State<Shared>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> Response {
+    let bad = |msg: String| {
+        api_json(
+            StatusCode::BAD_REQUEST,
+            serde_json::json!({"error": msg, "status": 400}),
+        )
+    };
+    let req: ApiSignup = match serde_json::from_slice(&body) {
+        Ok(r) => r,
+        Err(e) => {
+            return bad(format!(
+                "expected a JSON object {{\"email\": \"…\", \"list\": \"…\"}}: {e}"
+            ))
+        }
+    };
+    let email = req.email.trim();
+    let list = match req.list.as_deref().map(str::trim) {
+        Some(l) if !l.is_empty() => l.to_string(),
+        _ => st
+            .cfg
+            .lists
+            .first()
+            .map(|l| l.0.clone())
+            .unwrap_or_default(),
+    };
+    if !plausible_email(email) {
+        return bad("Please enter a valid email address.".into());
+    }
+    if !st.cfg.lists.iter().any(|(slug, _)| *slug == list) {
+        let known: Vec<&str> = st.cfg.lists.iter().map(|(s, _)| s.as_str()).collect();
+        return bad(format!("unknown list; offered: {}", known.join(", ")));
+    }
+    match st.cfg.signup.signup(email, &list, ip).await {
+        Ok(()) => {}
+        Err(SignupError::Invalid(msg)) => return bad(msg),
+        Err(e) => tracing::warn!(error = %e, "newsletter sign-up failed"),
+    }
+    api_json(
+        StatusCode::ACCEPTED,
+        serde_json::json!({"status": "accepted", "list": list, "message": API_ACCEPTED}),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::{mask_email, plausible_email};

@@ -1100,3 +1100,89 @@ async fn head_requests_do_not_poison_the_cache() {
     assert_eq!(h2.status, 200);
     assert_eq!(h2.header("etag"), g.header("etag"));
 }
+
+#[tokio::test]
+async fn api_subscribe_answers_the_same_for_every_address_and_explains_bad_input() {
+    use roundup_web::{BoxFuture, SignupError, SignupHandler};
+    use std::sync::{Arc, Mutex};
+    struct Rec(Mutex<Vec<(String, String)>>);
+    impl SignupHandler for Rec {
+        fn signup(
+            &self,
+            email: &str,
+            list: &str,
+            _ip: Option<std::net::IpAddr>,
+        ) -> BoxFuture<'_, Result<(), SignupError>> {
+            self.0.lock().unwrap().push((email.into(), list.into()));
+            let r = match email {
+                e if e.starts_with("limited") => {
+                    Err(SignupError::Invalid("Too many sign-ups.".into()))
+                }
+                e if e.starts_with("known") => Err(SignupError::Failed("already confirmed".into())),
+                _ => Ok(()),
+            };
+            Box::pin(async move { r })
+        }
+    }
+    let rec = Arc::new(Rec(Mutex::new(vec![])));
+    let cfg = roundup_web::WebConfig {
+        signup: rec.clone(),
+        ..config()
+    };
+    let srv = serve(store().await, cfg).await;
+    let post = |body: &'static str| {
+        let srv = &srv;
+        async move {
+            srv.request(
+                "POST",
+                "/api/v1/subscribe",
+                &[("Content-Type", "application/json")],
+                body,
+            )
+            .await
+        }
+    };
+    let new = post(r#"{"email": " new@example.org ", "list": "daily"}"#).await;
+    let known = post(r#"{"email": "known@example.org"}"#).await;
+    assert_eq!(new.status, 202, "{}", new.body);
+    assert_eq!(
+        (known.status, &known.body),
+        (202, &new.body),
+        "no enumeration"
+    );
+    let v: serde_json::Value = serde_json::from_str(&new.body).unwrap();
+    assert_eq!(
+        v["message"],
+        "You will receive a verification email shortly."
+    );
+    assert_eq!(v["list"], "daily");
+    for (body, want) in [
+        (r#"{"email": "not-an-address"}"#, "valid email"),
+        (
+            r#"{"email": "a@example.org", "list": "nope"}"#,
+            "unknown list",
+        ),
+        (r#"{"mail": "a@example.org"}"#, "expected a JSON object"),
+        ("not json", "expected a JSON object"),
+        (r#"{"email": "limited@example.org"}"#, "Too many"),
+    ] {
+        let r = post(body).await;
+        assert_eq!(r.status, 400, "{body}: {}", r.body);
+        let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+        assert!(
+            v["error"].as_str().unwrap().contains(want),
+            "{body}: {}",
+            r.body
+        );
+    }
+    let calls = rec.0.lock().unwrap().clone();
+    assert_eq!(
+        calls,
+        vec![
+            ("new@example.org".to_string(), "daily".to_string()),
+            ("known@example.org".to_string(), "daily".to_string()),
+            ("limited@example.org".to_string(), "daily".to_string()),
+        ],
+        "only well-formed requests reach the hook"
+    );
+}
