@@ -98,6 +98,19 @@ pub struct ClusterConfig {
     pub idf_add: f32,
     /// Weight of the headline field in full-text articles (headline-only ones use `title_weight`).
     pub title_weight_long: f32,
+    /// Stories of at most this many member vectors are reconsidered when an article that could
+    /// have joined them joins another story (0 = off): see `recheck_ratio`.
+    pub recheck_max_size: u32,
+    /// The small story is merged into the joined one when its members, scored as articles
+    /// against the joined story, reach this share of the join threshold on average.
+    pub recheck_ratio: f32,
+    /// `recheck_ratio` when either story is mostly full text.
+    pub recheck_ratio_long: f32,
+    /// Share of the join threshold the new article must reach for a small story to be
+    /// reconsidered (the article bridges the two).
+    pub bridge_ratio: f32,
+    /// Most recent members of a story an article is compared with when it is reconsidered.
+    pub recheck_members: usize,
 }
 
 impl Default for ClusterConfig {
@@ -138,6 +151,11 @@ impl Default for ClusterConfig {
             time_grace_hours: 24.0,
             time_scale_hours: 48.0,
             max_centroid_terms: 300,
+            recheck_max_size: 1,
+            recheck_ratio: 0.7,
+            recheck_ratio_long: 0.8,
+            bridge_ratio: 1.0,
+            recheck_members: 64,
         }
     }
 }
@@ -254,6 +272,9 @@ struct DocEntry {
     terms: Vec<(u32, f32)>,
     /// Terms the article is indexed under.
     keys: Vec<u32>,
+    /// Full-text article (else headline-only).
+    #[serde(default)]
+    long: bool,
 }
 
 /// A story: centroid, live members and time span.
@@ -333,6 +354,20 @@ pub struct Clusterer {
     last_scores: Vec<CandidateScore>,
     #[serde(skip)]
     last_merges: Vec<(StoryId, StoryId, f32)>,
+}
+
+/// An article as it is compared with stories.
+struct Query<'a> {
+    /// Its kept terms (raw weights, sorted by term id).
+    terms: &'a [(u32, f32)],
+    /// Weighted norm of `terms`.
+    norm: f32,
+    /// Every term of the article, sorted.
+    all_terms: &'a [u32],
+    /// Its strongest terms with their weights.
+    salient: &'a [(u32, f32)],
+    time: Option<i64>,
+    long: bool,
 }
 
 struct Features {
@@ -590,60 +625,22 @@ impl Clusterer {
             .collect();
         per_story.sort_by(|a, b| b.1[0].total_cmp(&a.1[0]).then(a.0.cmp(&b.0)));
         per_story.truncate(self.config.max_candidate_stories);
+        let query = Query {
+            terms: &terms,
+            norm: dnorm,
+            all_terms: &all_terms,
+            salient: &salient,
+            time,
+            long: feats.long,
+        };
         let mut scored: Vec<CandidateScore> = Vec::with_capacity(per_story.len());
+        let mut scored_pairs: Vec<(StoryId, f32)> = Vec::with_capacity(per_story.len());
         for (sid, sims) in per_story {
-            let Some(story) = self.stories.get(&sid) else {
-                continue;
-            };
-            let k = self.config.link_k.min(story.members.len()).max(1);
-            let link: f32 = sims.iter().take(k).sum::<f32>() / k as f32;
-            let cent = self.cosine(&terms, dnorm, &story.centroid, story.derived.norm);
-            let a = self.config.centroid_mix;
-            let base = a * cent + (1.0 - a) * link;
-            let coverage = self.coverage(&all_terms, story);
-            let reverse = self.reverse_coverage(&salient, story);
-            let score = base
-                * self.time_factor(time, story.t_min, story.t_max)
-                * if story.long_vectors * 2 > story.vectors {
-                    // Consistent terms are only meaningful for full-text stories.
-                    coverage.powf(self.config.coverage_power)
-                        * reverse.powf(self.config.reverse_power)
-                } else {
-                    coverage.powf(self.config.coverage_power_short)
-                };
-            scored.push(CandidateScore {
-                story: sid,
-                score,
-                base,
-                coverage,
-                reverse,
-            });
+            if let Some((c, ratio)) = self.judge(&query, sid, &sims) {
+                scored.push(c);
+                scored_pairs.push((sid, ratio));
+            }
         }
-        // Each candidate is judged against the threshold for its kind: a full-text article or
-        // a full-text story needs the full-text threshold.
-        let mut scored_pairs: Vec<(StoryId, f32)> = scored
-            .iter()
-            .map(|c| {
-                let long_story = self
-                    .stories
-                    .get(&c.story)
-                    .is_some_and(|s| s.long_vectors * 2 > s.vectors);
-                let thr = if feats.long || long_story {
-                    // One full-text article is thin evidence for a story (twin events of one
-                    // kind look alike pairwise): ask more of it.
-                    let lone = self.stories.get(&c.story).is_some_and(|s| s.vectors == 1);
-                    self.config.join_long
-                        * if lone {
-                            1.0 + self.config.lone_join_extra
-                        } else {
-                            1.0
-                        }
-                } else {
-                    self.config.join_short
-                };
-                (c.story, c.score / thr)
-            })
-            .collect();
         scored_pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.story.cmp(&b.story)));
         self.last_scores = scored;
@@ -701,10 +698,45 @@ impl Clusterer {
             time,
             terms,
             keys,
+            long: feats.long,
         });
         self.remember_id(&doc.id, story_id, arrival);
         if let Some(sig) = sig {
             self.dup.insert(&doc.id, &doc.outlet, sig, arrival);
+        }
+
+        // Small stories the article could have joined too are reconsidered: their members,
+        // scored against the story the article joined, may now be close enough (the article
+        // bridges them).
+        if self.config.recheck_max_size > 0 {
+            let small: Vec<StoryId> = scored
+                .iter()
+                .skip(usize::from(!created))
+                .filter(|&&(_, r)| r >= self.config.bridge_ratio)
+                .map(|&(sid, _)| sid)
+                .collect();
+            for other in small {
+                let other = self.resolve(other);
+                if other == story_id {
+                    continue;
+                }
+                if let Some(r) = self.recheck(other, story_id) {
+                    let long = [other, story_id].iter().any(|s| {
+                        self.stories
+                            .get(s)
+                            .is_some_and(|s| s.long_vectors * 2 > s.vectors)
+                    });
+                    let need = if long {
+                        self.config.recheck_ratio_long
+                    } else {
+                        self.config.recheck_ratio
+                    };
+                    if r >= need {
+                        self.last_merges.push((story_id, other, r));
+                        story_id = self.merge(story_id, other);
+                    }
+                }
+            }
         }
 
         // Stories this article also resembles may turn out to be the same story.
@@ -764,6 +796,105 @@ impl Clusterer {
             created: created && story == story_id,
             duplicate_of: None,
         })
+    }
+
+    /// Scores story `sid` for an article (`sims`: its similarities to the story's members, best
+    /// first, as far as known). Returns the score and its ratio to the join threshold that
+    /// applies (≥ 1: the article may join).
+    fn judge(&self, q: &Query<'_>, sid: StoryId, sims: &[f32]) -> Option<(CandidateScore, f32)> {
+        let story = self.stories.get(&sid)?;
+        let k = self.config.link_k.min(story.members.len()).max(1);
+        let link: f32 = sims.iter().take(k).sum::<f32>() / k as f32;
+        let cent = self.cosine(q.terms, q.norm, &story.centroid, story.derived.norm);
+        let a = self.config.centroid_mix;
+        let base = a * cent + (1.0 - a) * link;
+        let coverage = self.coverage(q.all_terms, story);
+        let reverse = self.reverse_coverage(q.salient, story);
+        let long_story = story.long_vectors * 2 > story.vectors;
+        let score = base
+            * self.time_factor(q.time, story.t_min, story.t_max)
+            * if long_story {
+                // Consistent terms are only meaningful for full-text stories.
+                coverage.powf(self.config.coverage_power) * reverse.powf(self.config.reverse_power)
+            } else {
+                coverage.powf(self.config.coverage_power_short)
+            };
+        // Each candidate is judged against the threshold for its kind: a full-text article or
+        // a full-text story needs the full-text threshold.
+        let thr = if q.long || long_story {
+            // One full-text article is thin evidence for a story (twin events of one kind look
+            // alike pairwise): ask more of it.
+            self.config.join_long
+                * if story.vectors == 1 {
+                    1.0 + self.config.lone_join_extra
+                } else {
+                    1.0
+                }
+        } else {
+            self.config.join_short
+        };
+        Some((
+            CandidateScore {
+                story: sid,
+                score,
+                base,
+                coverage,
+                reverse,
+            },
+            score / thr,
+        ))
+    }
+
+    /// Mean join ratio of the members of a small story `small` scored as articles against
+    /// story `into` (`None` when `small` is not small or has no member in the window).
+    fn recheck(&self, small: StoryId, into: StoryId) -> Option<f32> {
+        let s = self.stories.get(&small)?;
+        let target = self.stories.get(&into)?;
+        if s.vectors > self.config.recheck_max_size || s.members.is_empty() {
+            return None;
+        }
+        let recent: Vec<&DocEntry> = target
+            .members
+            .iter()
+            .rev()
+            .filter(|&&q| q >= self.first_seq)
+            .take(self.config.recheck_members)
+            .map(|&q| &self.docs[(q - self.first_seq) as usize])
+            .collect();
+        let mut total = 0.0;
+        let mut n = 0;
+        for &seq in &s.members {
+            if seq < self.first_seq {
+                continue;
+            }
+            let d = &self.docs[(seq - self.first_seq) as usize];
+            let norm = self.norm(&d.terms);
+            let ids: Vec<u32> = d.terms.iter().map(|x| x.0).collect();
+            let mut salient: Vec<(u32, f32)> = d
+                .terms
+                .iter()
+                .map(|&(t, r)| (t, r * self.vocab.m(t)))
+                .collect();
+            salient.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            salient.truncate(10);
+            let mut sims: Vec<f32> = recent
+                .iter()
+                .map(|m| self.cosine(&d.terms, norm, &m.terms, self.norm(&m.terms)))
+                .collect();
+            sims.sort_by(|a, b| b.total_cmp(a));
+            let q = Query {
+                terms: &d.terms,
+                norm,
+                all_terms: &ids,
+                salient: &salient,
+                time: d.time,
+                long: d.long,
+            };
+            let (_, r) = self.judge(&q, into, &sims)?;
+            total += r;
+            n += 1;
+        }
+        (n > 0).then(|| total / n as f32)
     }
 
     /// Stories with members indexed under the strongest centroid terms of `sid`.
