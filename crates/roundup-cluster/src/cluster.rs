@@ -740,11 +740,6 @@ impl Clusterer {
         }
 
         // Stories this article also resembles may turn out to be the same story.
-        let merge_at = if feats.long {
-            self.config.merge_long
-        } else {
-            self.config.merge_short
-        };
         let mut merge_cands: Vec<StoryId> = scored
             .iter()
             .take_while(|&&(_, s)| s >= 0.5)
@@ -779,12 +774,17 @@ impl Clusterer {
             // Centroids of larger samples of one story agree more closely, and so do those of
             // two related stories: demand more of bigger stories.
             let smaller = a.vectors.min(b.vectors) as f32;
-            let need = merge_at
-                * (1.0
-                    + self.config.merge_size_slope
-                        * (smaller / self.config.merge_min_size.max(1) as f32)
-                            .ln()
-                            .max(0.0));
+            // Full-text stories merge by the full-text rule, whatever the bridging article is.
+            let long_pair = a.long_vectors * 2 > a.vectors || b.long_vectors * 2 > b.vectors;
+            let need = if long_pair {
+                self.config.merge_long
+            } else {
+                self.config.merge_short
+            } * (1.0
+                + self.config.merge_size_slope
+                    * (smaller / self.config.merge_min_size.max(1) as f32)
+                        .ln()
+                        .max(0.0));
             if cc >= need {
                 self.last_merges.push((story_id, other, cc));
                 story_id = self.merge(story_id, other);
