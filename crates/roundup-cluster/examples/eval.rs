@@ -16,18 +16,29 @@ fn main() {
         let text = std::fs::read_to_string(&path).expect("read");
         let mut docs = batch::read_docs(text.as_bytes()).expect("parse");
         let mut lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
-        // EVAL_SHUFFLE=seed: feed an archive (not a stream) in a shuffled order, to see how much
+        // EVAL_SHUFFLE=seed: feed an archive (not a stream) in a shuffled order, and a stream
+        // with articles of equal publication time shuffled among themselves, to see how much
         // the result depends on the file order.
         if let Ok(seed) = std::env::var("EVAL_SHUFFLE") {
             let window = (cfg.window_hours * 3600.0) as i64;
-            if !batch::is_stream(&docs, window) {
-                let mut x: u64 = seed.parse().unwrap_or(1);
-                for i in (1..docs.len()).rev() {
+            let stream = batch::is_stream(&docs, window);
+            let mut x: u64 = seed.parse().unwrap_or(1);
+            let mut start = 0;
+            while start < docs.len() {
+                let mut end = docs.len();
+                if stream {
+                    end = start + 1;
+                    while end < docs.len() && docs[end].1.published == docs[start].1.published {
+                        end += 1;
+                    }
+                }
+                for i in (start + 1..end).rev() {
                     x = roundup_cluster::text::mix64(x);
-                    let j = (x % (i as u64 + 1)) as usize;
+                    let j = start + (x % ((i - start) as u64 + 1)) as usize;
                     docs.swap(i, j);
                     lines.swap(i, j);
                 }
+                start = end;
             }
         }
         let stories = batch::cluster_docs(&docs, cfg.clone()).expect("cluster");

@@ -130,7 +130,7 @@ impl Default for ClusterConfig {
             bigram_weight: 0.0,
             max_doc_terms: 64,
             index_terms: 16,
-            max_candidates: 40,
+            max_candidates: 100,
             max_candidate_stories: 12,
             max_posting_share: 0.2,
             link_k: 3,
@@ -612,7 +612,7 @@ impl Clusterer {
         let mut per_story: FxHashMap<StoryId, Vec<f32>> = FxHashMap::default();
         for &(seq, _) in &cands {
             let d = &self.docs[(seq - self.first_seq) as usize];
-            let s = self.cosine(&terms, dnorm, &d.terms, self.norm(&d.terms));
+            let s = self.cosine_to(&terms, dnorm, &d.terms);
             per_story.entry(d.story).or_default().push(s);
         }
         let salient: Vec<(u32, f32)> = by_weight.iter().take(10).copied().collect();
@@ -879,7 +879,7 @@ impl Clusterer {
             salient.truncate(10);
             let mut sims: Vec<f32> = recent
                 .iter()
-                .map(|m| self.cosine(&d.terms, norm, &m.terms, self.norm(&m.terms)))
+                .map(|m| self.cosine_to(&d.terms, norm, &m.terms))
                 .collect();
             sims.sort_by(|a, b| b.total_cmp(a));
             let q = Query {
@@ -1266,6 +1266,28 @@ impl Clusterer {
             .map(|&(t, r)| (r * self.vocab.m(t)).powi(2))
             .sum::<f32>()
             .sqrt()
+    }
+
+    /// Like [`Clusterer::cosine`] with `b`'s norm computed in the same pass (the same value as
+    /// [`Clusterer::norm`] gives: the squares are summed in the same order).
+    fn cosine_to(&self, a: &[(u32, f32)], na: f32, b: &[(u32, f32)]) -> f32 {
+        let (mut i, mut dot, mut nb2) = (0, 0.0f32, 0.0f32);
+        for &(t, rb) in b {
+            let m = self.vocab.m(t);
+            nb2 += (rb * m).powi(2);
+            while i < a.len() && a[i].0 < t {
+                i += 1;
+            }
+            if i < a.len() && a[i].0 == t {
+                dot += a[i].1 * rb * m * m;
+                i += 1;
+            }
+        }
+        let nb = nb2.sqrt();
+        if na == 0.0 || nb == 0.0 {
+            return 0.0;
+        }
+        dot / (na * nb)
     }
 
     fn cosine(&self, a: &[(u32, f32)], na: f32, b: &[(u32, f32)], nb: f32) -> f32 {
