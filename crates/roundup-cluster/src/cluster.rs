@@ -6,7 +6,12 @@
 //! (never all pairs). An article joins the best story when a blend of centroid similarity and
 //! its similarity to the story's closest members, damped by the time gap, passes a threshold;
 //! otherwise it opens a new story. Stories whose centroids become similar are merged and the
-//! merge is reported as an event (old id → surviving id).
+//! merge is reported as an event (old id → surviving id). A one-article story the new article
+//! could also have joined is reconsidered after the join: its article, scored against the story
+//! the new one joined (now with the bridging article in it), is merged into that story when it
+//! reaches [`ClusterConfig::recheck_ratio`] (or [`ClusterConfig::recheck_ratio_long`]) of the
+//! join threshold. This keeps the clusterer online (articles never move except through a merge
+//! event) while repairing the order effect of a story's first article arriving too early.
 //!
 //! IDF and the name cue change as articles arrive, so vectors are kept as raw field weights and
 //! weighted with the current statistics at comparison time: early articles are not stuck with
@@ -145,7 +150,7 @@ impl Default for ClusterConfig {
             merge_short: 0.15,
             merge_long: 0.5,
             merge_min_size: 2,
-            merge_size_slope: 0.4,
+            merge_size_slope: 0.3,
             merge_coverage_power: 0.5,
             merge_probe_terms: 0,
             time_grace_hours: 24.0,
