@@ -74,8 +74,13 @@ pub struct ClusterConfig {
     pub merge_long: f32,
     /// Time gap (hours) with no penalty.
     pub time_grace_hours: f64,
-    /// Scale (hours) of the exponential time penalty beyond the grace.
+    /// Scale (hours) of the time penalty beyond the grace.
     pub time_scale_hours: f64,
+    /// Shape of the time penalty beyond the grace: when > 0 the heavy-tailed
+    /// (1 + hours / time_scale_hours)^−power (follow-ups of an event, such as charges or a
+    /// verdict, come weeks or months later; a far date still counts against), else the
+    /// exponential exp(−hours / time_scale_hours).
+    pub time_tail_power: f64,
     /// Centroid terms kept per story.
     pub max_centroid_terms: usize,
     /// Exponent of the consistent-term coverage factor in the join score (0 = off).
@@ -155,6 +160,7 @@ impl Default for ClusterConfig {
             merge_probe_terms: 0,
             time_grace_hours: 24.0,
             time_scale_hours: 48.0,
+            time_tail_power: 0.1,
             max_centroid_terms: 300,
             recheck_max_size: 1,
             recheck_ratio: 0.7,
@@ -1336,6 +1342,8 @@ impl Clusterer {
         let hours = gap_secs as f64 / 3600.0 - self.config.time_grace_hours;
         if hours <= 0.0 {
             1.0
+        } else if self.config.time_tail_power > 0.0 {
+            (1.0 + hours / self.config.time_scale_hours).powf(-self.config.time_tail_power) as f32
         } else {
             (-hours / self.config.time_scale_hours).exp() as f32
         }
