@@ -4,8 +4,10 @@
 //! each field weighted, sublinear term frequency, IDF from the stream so far, name-like words
 //! boosted). Candidate stories come from an inverted index over the articles still in the window
 //! (never all pairs). An article joins the best story when a blend of centroid similarity and
-//! its similarity to the story's closest members, damped by the time gap, passes a threshold;
-//! otherwise it opens a new story. Stories whose centroids become similar are merged and the
+//! its similarity to the story's closest members, damped by the time gap (heavy-tailed: see
+//! [`ClusterConfig::time_tail_power`]) and weighed by how much of the story's consistent terms
+//! the article has (a headline sharing only names with a story is discounted by
+//! [`ClusterConfig::names_only_factor`]), passes a threshold; otherwise it opens a new story. Stories whose centroids become similar are merged and the
 //! merge is reported as an event (old id → surviving id). A one-article story the new article
 //! could also have joined is reconsidered after the join: its article, scored against the story
 //! the new one joined (now with the bridging article in it), is merged into that story when it
@@ -66,6 +68,11 @@ pub struct ClusterConfig {
     pub join_short: f32,
     /// Extra share of `join_long` required to join a one-article full-text story.
     pub lone_join_extra: f32,
+    /// Factor on the score of a headline-only story that the article shares only names with
+    /// (none of the story's consistent other words; 1 = off).
+    pub names_only_factor: f32,
+    /// Member vectors a story needs before `names_only_factor` applies.
+    pub names_only_min_size: u32,
     /// Join threshold for a full-text article.
     pub join_long: f32,
     /// Centroid similarity at which two headline-only stories merge.
@@ -152,6 +159,8 @@ impl Default for ClusterConfig {
             join_short: 0.12,
             join_long: 0.25,
             lone_join_extra: 0.2,
+            names_only_factor: 0.2,
+            names_only_min_size: 2,
             merge_short: 0.15,
             merge_long: 0.5,
             merge_min_size: 2,
@@ -246,6 +255,14 @@ impl Vocab {
         let ratio = self.cap[i] as f32 / (occ + 1.0);
         let name = ((ratio - 0.3) / 0.4).clamp(0.0, 1.0);
         idf * (1.0 + (boost - 1.0) * name)
+    }
+
+    /// How name-like a term is (0..1): share of its mid-sentence uses that are capitalized.
+    fn nameness(&self, t: u32) -> f32 {
+        let i = t as usize;
+        let occ = self.occ[i] as f32;
+        let ratio = self.cap[i] as f32 / (occ + 1.0);
+        ((ratio - 0.3) / 0.4).clamp(0.0, 1.0)
     }
 
     fn refresh(&mut self, t: u32, boost: f32, idf_add: f32) {
@@ -829,6 +846,14 @@ impl Clusterer {
                 coverage.powf(self.config.coverage_power) * reverse.powf(self.config.reverse_power)
             } else {
                 coverage.powf(self.config.coverage_power_short)
+                    * if self.config.names_only_factor < 1.0
+                        && story.vectors >= self.config.names_only_min_size
+                        && self.shares_only_names(q.all_terms, story)
+                    {
+                        self.config.names_only_factor
+                    } else {
+                        1.0
+                    }
             };
         // Each candidate is judged against the threshold for its kind: a full-text article or
         // a full-text story needs the full-text threshold.
@@ -1191,6 +1216,22 @@ impl Clusterer {
             .map(|x| x.1)
             .sum();
         have / story.derived.consistent_total
+    }
+
+    /// True when the story has consistent terms that are not names and the article has none of
+    /// them (it shares only names with the story: another story about the same people).
+    fn shares_only_names(&self, doc_terms: &[u32], story: &Story) -> bool {
+        let mut any = false;
+        for &(t, _) in &story.derived.consistent {
+            if self.vocab.nameness(t) >= 0.5 {
+                continue;
+            }
+            any = true;
+            if doc_terms.binary_search(&t).is_ok() {
+                return false;
+            }
+        }
+        any
     }
 
     /// Share (by term weight) of story `a`'s consistent terms that are common in story `b` too

@@ -21,7 +21,9 @@
 //! window, with candidate stories: centroid similarity blended with the closest members, damped
 //! by the time gap, and for full-text stories weighed by how many of the story's consistent terms
 //! the article shares (two different events of one kind share topic words but not their names
-//! and numbers). Below the threshold the article opens a story. Stories that turn out to be one
+//! and numbers); a headline that shares only names with a story (none of its consistent other
+//! words) is discounted, as another story about the same people. Below the threshold the
+//! article opens a story. Stories that turn out to be one
 //! are merged (reported as [`StoryEvent::Merged`]): two stories the new article resembles merge
 //! on centroid similarity, against a threshold growing with their size (the full-text threshold
 //! when either story is mostly full text) and, for full-text stories, mutual coverage; and a

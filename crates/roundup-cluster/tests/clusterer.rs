@@ -378,3 +378,28 @@ fn a_lone_article_is_reconsidered_when_a_later_article_bridges_it_to_a_story() {
     );
     assert_eq!(merges.len(), 1, "reported as one merge event");
 }
+
+#[test]
+fn a_headline_sharing_only_names_with_a_story_opens_its_own() {
+    let titles = [
+        "Police say fan of singer Dana Holt sneaked into her dressing room",
+        "Teen fan arrested in dressing room of singer Dana Holt",
+        "Fan who sneaked into Dana Holt dressing room is arrested",
+        "Dana Holt performs in underwear after costume mishap",
+    ];
+    let off = ClusterConfig {
+        names_only_factor: 1.0,
+        ..ClusterConfig::default()
+    };
+    let (s, _) = headline_run(off, &titles);
+    assert_eq!(s[0], s[1]);
+    assert_eq!(s[0], s[2]);
+    assert_eq!(
+        s[3], s[0],
+        "without the rule the shared names carry the join"
+    );
+    let (s, _) = headline_run(ClusterConfig::default(), &titles);
+    assert_eq!(s[0], s[1]);
+    assert_eq!(s[0], s[2]);
+    assert_ne!(s[3], s[0], "a different story about the same person");
+}
