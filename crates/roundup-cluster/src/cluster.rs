@@ -138,7 +138,7 @@ impl Default for ClusterConfig {
             title_weight: 3.0,
             title_weight_long: 1.0,
             slug_weight: 1.5,
-            lead_weight: 1.0,
+            lead_weight: 1.75,
             body_weight: 1.0,
             lead_tokens: 60,
             long_text_tokens: 30,
