@@ -1,28 +1,42 @@
-//! Times the clusterer on the synthetic stream behind `roundup bench cluster` (development aid):
-//! `cargo run --release -p roundup-cluster --example bench -- [ARTICLES] [PARAMS-JSON]`.
+//! Development helper mirroring `roundup bench cluster`: `cargo run --release -p roundup-cluster --example bench -- [N] [PARAMS_JSON]`.
 
-use roundup_cluster::{synth, ClusterConfig, Clusterer};
-use std::time::Instant;
-
-fn main() {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let n: usize = args.first().and_then(|a| a.parse().ok()).unwrap_or(100_000);
-    let cfg: ClusterConfig = args
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let args: Vec<String> = std::env::args().collect();
+    let n: usize = args
         .get(1)
-        .map(|p| serde_json::from_str(p).expect("params"))
-        .unwrap_or_default();
-    let articles = synth::generate(n, 42);
-    let mut c = Clusterer::new(cfg);
-    let t = Instant::now();
-    let cpu0 = synth::process_cpu_seconds();
-    let mut assigned = Vec::with_capacity(n);
-    for a in &articles {
-        assigned.push(c.ingest_in_order(&a.doc).expect("ingest").story);
+        .map(|s| s.parse())
+        .transpose()?
+        .unwrap_or(100_000);
+    let cfg: roundup_cluster::ClusterConfig = match args.get(2) {
+        Some(p) => serde_json::from_str(p)?,
+        None => Default::default(),
+    };
+    let t0 = std::time::Instant::now();
+    let arts = roundup_cluster::synth::generate(n, 42);
+    println!("generate {:.2}s", t0.elapsed().as_secs_f64());
+    let mut c = roundup_cluster::Clusterer::new(cfg);
+    let t1 = std::time::Instant::now();
+    let c0 = roundup_cluster::synth::process_cpu_seconds().unwrap_or(0.0);
+    let mut pred = Vec::new();
+    let mut dups = 0;
+    for a in &arts {
+        let r = c.ingest_in_order(&a.doc)?;
+        dups += r.duplicate_of.is_some() as usize;
+        pred.push(r.story);
     }
-    let wall = t.elapsed().as_secs_f64();
-    let cpu = synth::process_cpu_seconds().zip(cpu0).map(|(b, a)| b - a);
-    let pred: Vec<u64> = assigned.iter().map(|s| c.resolve(*s)).collect();
-    let truth: Vec<usize> = articles.iter().map(|a| a.story).collect();
-    let (p, r, f) = synth::bcubed(&truth, &pred);
-    println!("{n} articles: wall {wall:.2} s, CPU {cpu:?} s, B3 P {p:.4} R {r:.4} F1 {f:.4}");
+    let secs = t1.elapsed().as_secs_f64();
+    let cpu = roundup_cluster::synth::process_cpu_seconds().unwrap_or(0.0) - c0;
+    println!("cpu {cpu:.2}s");
+    let pred: Vec<u64> = pred.into_iter().map(|s| c.resolve(s)).collect();
+    let truth: Vec<usize> = arts.iter().map(|a| a.story).collect();
+    let (p, r, f) = roundup_cluster::synth::bcubed(&truth, &pred);
+    let hwm = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let hwm = hwm
+        .lines()
+        .find(|l| l.starts_with("VmHWM"))
+        .unwrap_or("")
+        .to_string();
+    let stories = truth.iter().collect::<std::collections::HashSet<_>>().len();
+    println!("cluster {secs:.2}s {:.0}/s {hwm} dups {dups} true stories {stories} B3 P {p:.3} R {r:.3} F {f:.3}", n as f64 / secs);
+    Ok(())
 }
