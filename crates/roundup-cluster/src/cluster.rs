@@ -3,17 +3,18 @@
 //! Each article becomes a sparse term vector (stemmed words from title, URL slug, lead and body,
 //! each field weighted, sublinear term frequency, IDF from the stream so far, name-like words
 //! boosted). Candidate stories come from an inverted index over the articles still in the window
-//! (never all pairs). An article joins the best story when a blend of centroid similarity and
-//! its similarity to the story's closest members, damped by the time gap (heavy-tailed: see
-//! [`ClusterConfig::time_tail_power`]) and weighed by how much of the story's consistent terms
-//! the article has (a headline sharing only names with a story is discounted by
-//! [`ClusterConfig::names_only_factor`]), passes a threshold; otherwise it opens a new story. Stories whose centroids become similar are merged and the
-//! merge is reported as an event (old id → surviving id). A one-article story the new article
-//! could also have joined is reconsidered after the join: its article, scored against the story
-//! the new one joined (now with the bridging article in it), is merged into that story when it
-//! reaches [`ClusterConfig::recheck_ratio`] (or [`ClusterConfig::recheck_ratio_long`]) of the
-//! join threshold. This keeps the clusterer online (articles never move except through a merge
-//! event) while repairing the order effect of a story's first article arriving too early.
+//! (never all pairs). An article joins the best story when a blend of centroid similarity and its
+//! similarity to the story's closest members, damped by the time gap (heavy-tailed: see
+//! [`ClusterConfig::time_tail_power`]) and weighed by how much of the story's consistent terms the
+//! article has (a headline sharing only names with a story is discounted by
+//! [`ClusterConfig::names_only_factor`]), passes a threshold; otherwise it opens a new story.
+//! Stories whose centroids become similar are merged and the merge is reported as an event (old id
+//! → surviving id). A one-article story the new article could also have joined is reconsidered
+//! after the join: its article, scored against the story the new one joined (now with the bridging
+//! article in it), is merged into that story when it reaches [`ClusterConfig::recheck_ratio`] (or
+//! [`ClusterConfig::recheck_ratio_long`]) of the join threshold. This keeps the clusterer online
+//! (articles never move except through a merge event) while repairing the order effect of a story's
+//! first article arriving too early.
 //!
 //! IDF and the name cue change as articles arrive, so vectors are kept as raw field weights and
 //! weighted with the current statistics at comparison time: early articles are not stuck with
