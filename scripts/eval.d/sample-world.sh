@@ -14,7 +14,7 @@ python3 - "$line" <<'PY'
 import sys
 tok = sys.argv[1].split()
 vals = {tok[i]: float(tok[i + 1]) for i in range(0, len(tok) - 1, 2) if tok[i].startswith(("B3", "pair"))}
-ok = vals["B3-F1"] >= 0.80 and vals["B3-P"] >= 0.90
-print(f"sample world: B3-F1 {vals['B3-F1']:.4f} (floor 0.80) B3-P {vals['B3-P']:.4f} (floor 0.90) -> {'ok' if ok else 'BELOW FLOOR'}")
+ok = vals["B3-F1"] >= 0.88 and vals["B3-P"] >= 0.95
+print(f"sample world: B3-F1 {vals['B3-F1']:.4f} (floor 0.88) B3-P {vals['B3-P']:.4f} (floor 0.95) -> {'ok' if ok else 'BELOW FLOOR'}")
 sys.exit(0 if ok else 1)
 PY

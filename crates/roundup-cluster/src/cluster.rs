@@ -3,10 +3,18 @@
 //! Each article becomes a sparse term vector (stemmed words from title, URL slug, lead and body,
 //! each field weighted, sublinear term frequency, IDF from the stream so far, name-like words
 //! boosted). Candidate stories come from an inverted index over the articles still in the window
-//! (never all pairs). An article joins the best story when a blend of centroid similarity and
-//! its similarity to the story's closest members, damped by the time gap, passes a threshold;
-//! otherwise it opens a new story. Stories whose centroids become similar are merged and the
-//! merge is reported as an event (old id → surviving id).
+//! (never all pairs). An article joins the best story when a blend of centroid similarity and its
+//! similarity to the story's closest members, damped by the time gap (heavy-tailed: see
+//! [`ClusterConfig::time_tail_power`]) and weighed by how much of the story's consistent terms the
+//! article has (a headline sharing only names with a story is discounted by
+//! [`ClusterConfig::names_only_factor`]), passes a threshold; otherwise it opens a new story.
+//! Stories whose centroids become similar are merged and the merge is reported as an event (old id
+//! → surviving id). A one-article story the new article could also have joined is reconsidered
+//! after the join: its article, scored against the story the new one joined (now with the bridging
+//! article in it), is merged into that story when it reaches [`ClusterConfig::recheck_ratio`] (or
+//! [`ClusterConfig::recheck_ratio_long`]) of the join threshold. This keeps the clusterer online
+//! (articles never move except through a merge event) while repairing the order effect of a story's
+//! first article arriving too early.
 //!
 //! IDF and the name cue change as articles arrive, so vectors are kept as raw field weights and
 //! weighted with the current statistics at comparison time: early articles are not stuck with
@@ -61,6 +69,11 @@ pub struct ClusterConfig {
     pub join_short: f32,
     /// Extra share of `join_long` required to join a one-article full-text story.
     pub lone_join_extra: f32,
+    /// Factor on the score of a headline-only story that the article shares only names with
+    /// (none of the story's consistent other words; 1 = off).
+    pub names_only_factor: f32,
+    /// Member vectors a story needs before `names_only_factor` applies.
+    pub names_only_min_size: u32,
     /// Join threshold for a full-text article.
     pub join_long: f32,
     /// Centroid similarity at which two headline-only stories merge.
@@ -69,8 +82,13 @@ pub struct ClusterConfig {
     pub merge_long: f32,
     /// Time gap (hours) with no penalty.
     pub time_grace_hours: f64,
-    /// Scale (hours) of the exponential time penalty beyond the grace.
+    /// Scale (hours) of the time penalty beyond the grace.
     pub time_scale_hours: f64,
+    /// Shape of the time penalty beyond the grace: when > 0 the heavy-tailed
+    /// (1 + hours / time_scale_hours)^−power (follow-ups of an event, such as charges or a
+    /// verdict, come weeks or months later; a far date still counts against), else the
+    /// exponential exp(−hours / time_scale_hours).
+    pub time_tail_power: f64,
     /// Centroid terms kept per story.
     pub max_centroid_terms: usize,
     /// Exponent of the consistent-term coverage factor in the join score (0 = off).
@@ -98,6 +116,19 @@ pub struct ClusterConfig {
     pub idf_add: f32,
     /// Weight of the headline field in full-text articles (headline-only ones use `title_weight`).
     pub title_weight_long: f32,
+    /// Stories of at most this many member vectors are reconsidered when an article that could
+    /// have joined them joins another story (0 = off): see `recheck_ratio`.
+    pub recheck_max_size: u32,
+    /// The small story is merged into the joined one when its members, scored as articles
+    /// against the joined story, reach this share of the join threshold on average.
+    pub recheck_ratio: f32,
+    /// `recheck_ratio` when either story is mostly full text.
+    pub recheck_ratio_long: f32,
+    /// Share of the join threshold the new article must reach for a small story to be
+    /// reconsidered (the article bridges the two).
+    pub bridge_ratio: f32,
+    /// Most recent members of a story an article is compared with when it is reconsidered.
+    pub recheck_members: usize,
 }
 
 impl Default for ClusterConfig {
@@ -108,7 +139,7 @@ impl Default for ClusterConfig {
             title_weight: 3.0,
             title_weight_long: 1.0,
             slug_weight: 1.5,
-            lead_weight: 1.0,
+            lead_weight: 1.75,
             body_weight: 1.0,
             lead_tokens: 60,
             long_text_tokens: 30,
@@ -117,7 +148,7 @@ impl Default for ClusterConfig {
             bigram_weight: 0.0,
             max_doc_terms: 64,
             index_terms: 16,
-            max_candidates: 40,
+            max_candidates: 100,
             max_candidate_stories: 12,
             max_posting_share: 0.2,
             link_k: 3,
@@ -129,15 +160,23 @@ impl Default for ClusterConfig {
             join_short: 0.12,
             join_long: 0.25,
             lone_join_extra: 0.2,
+            names_only_factor: 0.2,
+            names_only_min_size: 2,
             merge_short: 0.15,
             merge_long: 0.5,
             merge_min_size: 2,
-            merge_size_slope: 0.4,
+            merge_size_slope: 0.3,
             merge_coverage_power: 0.5,
             merge_probe_terms: 0,
             time_grace_hours: 24.0,
             time_scale_hours: 48.0,
+            time_tail_power: 0.1,
             max_centroid_terms: 300,
+            recheck_max_size: 1,
+            recheck_ratio: 0.7,
+            recheck_ratio_long: 0.8,
+            bridge_ratio: 1.0,
+            recheck_members: 64,
         }
     }
 }
@@ -219,6 +258,14 @@ impl Vocab {
         idf * (1.0 + (boost - 1.0) * name)
     }
 
+    /// How name-like a term is (0..1): share of its mid-sentence uses that are capitalized.
+    fn nameness(&self, t: u32) -> f32 {
+        let i = t as usize;
+        let occ = self.occ[i] as f32;
+        let ratio = self.cap[i] as f32 / (occ + 1.0);
+        ((ratio - 0.3) / 0.4).clamp(0.0, 1.0)
+    }
+
     fn refresh(&mut self, t: u32, boost: f32, idf_add: f32) {
         self.mult[t as usize] = self.compute_mult(t, boost, idf_add);
     }
@@ -254,6 +301,9 @@ struct DocEntry {
     terms: Vec<(u32, f32)>,
     /// Terms the article is indexed under.
     keys: Vec<u32>,
+    /// Full-text article (else headline-only).
+    #[serde(default)]
+    long: bool,
 }
 
 /// A story: centroid, live members and time span.
@@ -333,6 +383,20 @@ pub struct Clusterer {
     last_scores: Vec<CandidateScore>,
     #[serde(skip)]
     last_merges: Vec<(StoryId, StoryId, f32)>,
+}
+
+/// An article as it is compared with stories.
+struct Query<'a> {
+    /// Its kept terms (raw weights, sorted by term id).
+    terms: &'a [(u32, f32)],
+    /// Weighted norm of `terms`.
+    norm: f32,
+    /// Every term of the article, sorted.
+    all_terms: &'a [u32],
+    /// Its strongest terms with their weights.
+    salient: &'a [(u32, f32)],
+    time: Option<i64>,
+    long: bool,
 }
 
 struct Features {
@@ -577,7 +641,7 @@ impl Clusterer {
         let mut per_story: FxHashMap<StoryId, Vec<f32>> = FxHashMap::default();
         for &(seq, _) in &cands {
             let d = &self.docs[(seq - self.first_seq) as usize];
-            let s = self.cosine(&terms, dnorm, &d.terms, self.norm(&d.terms));
+            let s = self.cosine_to(&terms, dnorm, &d.terms);
             per_story.entry(d.story).or_default().push(s);
         }
         let salient: Vec<(u32, f32)> = by_weight.iter().take(10).copied().collect();
@@ -590,60 +654,22 @@ impl Clusterer {
             .collect();
         per_story.sort_by(|a, b| b.1[0].total_cmp(&a.1[0]).then(a.0.cmp(&b.0)));
         per_story.truncate(self.config.max_candidate_stories);
+        let query = Query {
+            terms: &terms,
+            norm: dnorm,
+            all_terms: &all_terms,
+            salient: &salient,
+            time,
+            long: feats.long,
+        };
         let mut scored: Vec<CandidateScore> = Vec::with_capacity(per_story.len());
+        let mut scored_pairs: Vec<(StoryId, f32)> = Vec::with_capacity(per_story.len());
         for (sid, sims) in per_story {
-            let Some(story) = self.stories.get(&sid) else {
-                continue;
-            };
-            let k = self.config.link_k.min(story.members.len()).max(1);
-            let link: f32 = sims.iter().take(k).sum::<f32>() / k as f32;
-            let cent = self.cosine(&terms, dnorm, &story.centroid, story.derived.norm);
-            let a = self.config.centroid_mix;
-            let base = a * cent + (1.0 - a) * link;
-            let coverage = self.coverage(&all_terms, story);
-            let reverse = self.reverse_coverage(&salient, story);
-            let score = base
-                * self.time_factor(time, story.t_min, story.t_max)
-                * if story.long_vectors * 2 > story.vectors {
-                    // Consistent terms are only meaningful for full-text stories.
-                    coverage.powf(self.config.coverage_power)
-                        * reverse.powf(self.config.reverse_power)
-                } else {
-                    coverage.powf(self.config.coverage_power_short)
-                };
-            scored.push(CandidateScore {
-                story: sid,
-                score,
-                base,
-                coverage,
-                reverse,
-            });
+            if let Some((c, ratio)) = self.judge(&query, sid, &sims) {
+                scored.push(c);
+                scored_pairs.push((sid, ratio));
+            }
         }
-        // Each candidate is judged against the threshold for its kind: a full-text article or
-        // a full-text story needs the full-text threshold.
-        let mut scored_pairs: Vec<(StoryId, f32)> = scored
-            .iter()
-            .map(|c| {
-                let long_story = self
-                    .stories
-                    .get(&c.story)
-                    .is_some_and(|s| s.long_vectors * 2 > s.vectors);
-                let thr = if feats.long || long_story {
-                    // One full-text article is thin evidence for a story (twin events of one
-                    // kind look alike pairwise): ask more of it.
-                    let lone = self.stories.get(&c.story).is_some_and(|s| s.vectors == 1);
-                    self.config.join_long
-                        * if lone {
-                            1.0 + self.config.lone_join_extra
-                        } else {
-                            1.0
-                        }
-                } else {
-                    self.config.join_short
-                };
-                (c.story, c.score / thr)
-            })
-            .collect();
         scored_pairs.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.story.cmp(&b.story)));
         self.last_scores = scored;
@@ -701,18 +727,48 @@ impl Clusterer {
             time,
             terms,
             keys,
+            long: feats.long,
         });
         self.remember_id(&doc.id, story_id, arrival);
         if let Some(sig) = sig {
             self.dup.insert(&doc.id, &doc.outlet, sig, arrival);
         }
 
+        // Small stories the article could have joined too are reconsidered: their members,
+        // scored against the story the article joined, may now be close enough (the article
+        // bridges them).
+        if self.config.recheck_max_size > 0 {
+            let small: Vec<StoryId> = scored
+                .iter()
+                .skip(usize::from(!created))
+                .filter(|&&(_, r)| r >= self.config.bridge_ratio)
+                .map(|&(sid, _)| sid)
+                .collect();
+            for other in small {
+                let other = self.resolve(other);
+                if other == story_id {
+                    continue;
+                }
+                if let Some(r) = self.recheck(other, story_id) {
+                    let long = [other, story_id].iter().any(|s| {
+                        self.stories
+                            .get(s)
+                            .is_some_and(|s| s.long_vectors * 2 > s.vectors)
+                    });
+                    let need = if long {
+                        self.config.recheck_ratio_long
+                    } else {
+                        self.config.recheck_ratio
+                    };
+                    if r >= need {
+                        self.last_merges.push((story_id, other, r));
+                        story_id = self.merge(story_id, other);
+                    }
+                }
+            }
+        }
+
         // Stories this article also resembles may turn out to be the same story.
-        let merge_at = if feats.long {
-            self.config.merge_long
-        } else {
-            self.config.merge_short
-        };
         let mut merge_cands: Vec<StoryId> = scored
             .iter()
             .take_while(|&&(_, s)| s >= 0.5)
@@ -747,12 +803,17 @@ impl Clusterer {
             // Centroids of larger samples of one story agree more closely, and so do those of
             // two related stories: demand more of bigger stories.
             let smaller = a.vectors.min(b.vectors) as f32;
-            let need = merge_at
-                * (1.0
-                    + self.config.merge_size_slope
-                        * (smaller / self.config.merge_min_size.max(1) as f32)
-                            .ln()
-                            .max(0.0));
+            // Full-text stories merge by the full-text rule, whatever the bridging article is.
+            let long_pair = a.long_vectors * 2 > a.vectors || b.long_vectors * 2 > b.vectors;
+            let need = if long_pair {
+                self.config.merge_long
+            } else {
+                self.config.merge_short
+            } * (1.0
+                + self.config.merge_size_slope
+                    * (smaller / self.config.merge_min_size.max(1) as f32)
+                        .ln()
+                        .max(0.0));
             if cc >= need {
                 self.last_merges.push((story_id, other, cc));
                 story_id = self.merge(story_id, other);
@@ -764,6 +825,113 @@ impl Clusterer {
             created: created && story == story_id,
             duplicate_of: None,
         })
+    }
+
+    /// Scores story `sid` for an article (`sims`: its similarities to the story's members, best
+    /// first, as far as known). Returns the score and its ratio to the join threshold that
+    /// applies (≥ 1: the article may join).
+    fn judge(&self, q: &Query<'_>, sid: StoryId, sims: &[f32]) -> Option<(CandidateScore, f32)> {
+        let story = self.stories.get(&sid)?;
+        let k = self.config.link_k.min(story.members.len()).max(1);
+        let link: f32 = sims.iter().take(k).sum::<f32>() / k as f32;
+        let cent = self.cosine(q.terms, q.norm, &story.centroid, story.derived.norm);
+        let a = self.config.centroid_mix;
+        let base = a * cent + (1.0 - a) * link;
+        let coverage = self.coverage(q.all_terms, story);
+        let reverse = self.reverse_coverage(q.salient, story);
+        let long_story = story.long_vectors * 2 > story.vectors;
+        let score = base
+            * self.time_factor(q.time, story.t_min, story.t_max)
+            * if long_story {
+                // Consistent terms are only meaningful for full-text stories.
+                coverage.powf(self.config.coverage_power) * reverse.powf(self.config.reverse_power)
+            } else {
+                coverage.powf(self.config.coverage_power_short)
+                    * if self.config.names_only_factor < 1.0
+                        && story.vectors >= self.config.names_only_min_size
+                        && self.shares_only_names(q.all_terms, story)
+                    {
+                        self.config.names_only_factor
+                    } else {
+                        1.0
+                    }
+            };
+        // Each candidate is judged against the threshold for its kind: a full-text article or
+        // a full-text story needs the full-text threshold.
+        let thr = if q.long || long_story {
+            // One full-text article is thin evidence for a story (twin events of one kind look
+            // alike pairwise): ask more of it.
+            self.config.join_long
+                * if story.vectors == 1 {
+                    1.0 + self.config.lone_join_extra
+                } else {
+                    1.0
+                }
+        } else {
+            self.config.join_short
+        };
+        Some((
+            CandidateScore {
+                story: sid,
+                score,
+                base,
+                coverage,
+                reverse,
+            },
+            score / thr,
+        ))
+    }
+
+    /// Mean join ratio of the members of a small story `small` scored as articles against
+    /// story `into` (`None` when `small` is not small or has no member in the window).
+    fn recheck(&self, small: StoryId, into: StoryId) -> Option<f32> {
+        let s = self.stories.get(&small)?;
+        let target = self.stories.get(&into)?;
+        if s.vectors > self.config.recheck_max_size || s.members.is_empty() {
+            return None;
+        }
+        let recent: Vec<&DocEntry> = target
+            .members
+            .iter()
+            .rev()
+            .filter(|&&q| q >= self.first_seq)
+            .take(self.config.recheck_members)
+            .map(|&q| &self.docs[(q - self.first_seq) as usize])
+            .collect();
+        let mut total = 0.0;
+        let mut n = 0;
+        for &seq in &s.members {
+            if seq < self.first_seq {
+                continue;
+            }
+            let d = &self.docs[(seq - self.first_seq) as usize];
+            let norm = self.norm(&d.terms);
+            let ids: Vec<u32> = d.terms.iter().map(|x| x.0).collect();
+            let mut salient: Vec<(u32, f32)> = d
+                .terms
+                .iter()
+                .map(|&(t, r)| (t, r * self.vocab.m(t)))
+                .collect();
+            salient.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            salient.truncate(10);
+            let mut sims: Vec<f32> = recent
+                .iter()
+                .map(|m| self.cosine_to(&d.terms, norm, &m.terms))
+                .collect();
+            sims.sort_by(|a, b| b.total_cmp(a));
+            let q = Query {
+                terms: &d.terms,
+                norm,
+                all_terms: &ids,
+                salient: &salient,
+                time: d.time,
+                long: d.long,
+            };
+            let (_, r) = self.judge(&q, into, &sims)?;
+            total += r;
+            n += 1;
+        }
+        (n > 0).then(|| total / n as f32)
     }
 
     /// Stories with members indexed under the strongest centroid terms of `sid`.
@@ -1051,6 +1219,22 @@ impl Clusterer {
         have / story.derived.consistent_total
     }
 
+    /// True when the story has consistent terms that are not names and the article has none of
+    /// them (it shares only names with the story: another story about the same people).
+    fn shares_only_names(&self, doc_terms: &[u32], story: &Story) -> bool {
+        let mut any = false;
+        for &(t, _) in &story.derived.consistent {
+            if self.vocab.nameness(t) >= 0.5 {
+                continue;
+            }
+            any = true;
+            if doc_terms.binary_search(&t).is_ok() {
+                return false;
+            }
+        }
+        any
+    }
+
     /// Share (by term weight) of story `a`'s consistent terms that are common in story `b` too
     /// (in a quarter of its members or more).
     fn story_coverage(&self, a: &Story, b: &Story) -> f32 {
@@ -1137,6 +1321,28 @@ impl Clusterer {
             .sqrt()
     }
 
+    /// Like [`Clusterer::cosine`] with `b`'s norm computed in the same pass (the same value as
+    /// [`Clusterer::norm`] gives: the squares are summed in the same order).
+    fn cosine_to(&self, a: &[(u32, f32)], na: f32, b: &[(u32, f32)]) -> f32 {
+        let (mut i, mut dot, mut nb2) = (0, 0.0f32, 0.0f32);
+        for &(t, rb) in b {
+            let m = self.vocab.m(t);
+            nb2 += (rb * m).powi(2);
+            while i < a.len() && a[i].0 < t {
+                i += 1;
+            }
+            if i < a.len() && a[i].0 == t {
+                dot += a[i].1 * rb * m * m;
+                i += 1;
+            }
+        }
+        let nb = nb2.sqrt();
+        if na == 0.0 || nb == 0.0 {
+            return 0.0;
+        }
+        dot / (na * nb)
+    }
+
     fn cosine(&self, a: &[(u32, f32)], na: f32, b: &[(u32, f32)], nb: f32) -> f32 {
         if na == 0.0 || nb == 0.0 {
             return 0.0;
@@ -1178,6 +1384,8 @@ impl Clusterer {
         let hours = gap_secs as f64 / 3600.0 - self.config.time_grace_hours;
         if hours <= 0.0 {
             1.0
+        } else if self.config.time_tail_power > 0.0 {
+            (1.0 + hours / self.config.time_scale_hours).powf(-self.config.time_tail_power) as f32
         } else {
             (-hours / self.config.time_scale_hours).exp() as f32
         }

@@ -15,14 +15,21 @@
 //!   interface behind `roundup cluster`; [`synth`]: the seeded generator behind
 //!   `roundup bench cluster`.
 //!
-//! How an article is placed (see [`cluster`] for details): a sparse vector of stemmed words
-//! (title, URL slug, lead and body as weighted fields; IDF from the stream; words that are
-//! usually capitalized mid-sentence boosted as names) is compared, via an inverted index over the
-//! window, with candidate stories: centroid similarity blended with the closest members, damped
-//! by the time gap, and for full-text stories weighed by how many of the story's consistent terms
-//! the article shares (two different events of one kind share topic words but not their names
-//! and numbers). Below the threshold the article opens a story; stories that turn out to be one
-//! (centroid similarity, a threshold growing with their size, mutual coverage) are merged.
+//! How an article is placed (see [`cluster`] for details): a sparse vector of stemmed words (title,
+//! URL slug, lead and body as weighted fields; IDF from the stream; words that are usually
+//! capitalized mid-sentence boosted as names) is compared, via an inverted index over the window,
+//! with candidate stories: centroid similarity blended with the closest members, damped by the time
+//! gap, and for full-text stories weighed by how many of the story's consistent terms the article
+//! shares (two different events of one kind share topic words but not their names and numbers); a
+//! headline that shares only names with a story (none of its consistent other words) is discounted,
+//! as another story about the same people. Below the threshold the article opens a story. Stories
+//! that turn out to be one are merged (reported as [`StoryEvent::Merged`]): two stories the new
+//! article resembles merge on centroid similarity, against a threshold growing with their size (the
+//! full-text threshold when either story is mostly full text) and, for full-text stories, mutual
+//! coverage; and a one-article story that the new article could have joined as well is
+//! reconsidered: its article is scored again, as an article, against the story the new one joined,
+//! and merged into it when it now comes close enough to that story's join threshold (the new
+//! article bridges the two).
 //!
 //! Persistence: [`Clusterer::to_json`] / [`Clusterer::from_json`] snapshot the state (term
 //! statistics, window articles, stories, duplicate items, merge redirects); the inverted index

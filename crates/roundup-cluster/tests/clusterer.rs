@@ -313,3 +313,93 @@ fn headline_only_stories_group_and_separate() {
     assert_eq!(s[1], s[5]);
     assert_ne!(s[0], s[1]);
 }
+
+/// Runs a headline stream; returns each article's final story and the merge events.
+fn headline_run(cfg: ClusterConfig, titles: &[&str]) -> (Vec<u64>, Vec<(u64, u64)>) {
+    let mut c = Clusterer::new(cfg);
+    let background = [
+        "Central bank holds interest rates steady amid inflation worries",
+        "Local team wins championship after dramatic overtime goal",
+        "New smartphone model unveiled with larger screen and faster chip",
+        "Film festival opens with premiere of historical drama",
+        "Parliament debates budget bill as deadline approaches",
+        "Airline cancels flights as pilots strike over pay",
+        "Scientists discover new species of frog in rainforest",
+        "Retail sales climb for third straight month",
+    ];
+    for (i, t) in background.iter().enumerate() {
+        c.ingest_in_order(&doc(&format!("bg{i}"), "O", 0, t, ""))
+            .unwrap();
+    }
+    let s: Vec<u64> = titles
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            c.ingest_in_order(&doc(&format!("a{i}"), "O", 1, t, ""))
+                .unwrap()
+                .story
+        })
+        .collect();
+    let merges = c
+        .take_events()
+        .into_iter()
+        .filter_map(|e| match e {
+            StoryEvent::Merged { from, into } => Some((from, into)),
+            _ => None,
+        })
+        .collect();
+    (s.into_iter().map(|x| c.resolve(x)).collect(), merges)
+}
+
+#[test]
+fn a_lone_article_is_reconsidered_when_a_later_article_bridges_it_to_a_story() {
+    let titles = [
+        "Quake kills 41 in Valmora port city",
+        "Valmora earthquake death toll rises to 41",
+        "Rescuers dig through rubble of collapsed homes after quake",
+        "Valmora quake death toll rises to 41 as rescuers dig through rubble",
+    ];
+    let off = ClusterConfig {
+        recheck_max_size: 0,
+        ..ClusterConfig::default()
+    };
+    let (s, _) = headline_run(off, &titles);
+    assert_eq!(s[0], s[1]);
+    assert_ne!(
+        s[2], s[0],
+        "without reconsideration the lone article stays apart"
+    );
+    let (s, merges) = headline_run(ClusterConfig::default(), &titles);
+    assert_eq!(s[0], s[1]);
+    assert_eq!(s[3], s[0]);
+    assert_eq!(
+        s[2], s[0],
+        "the bridged lone article joins the story: {merges:?}"
+    );
+    assert_eq!(merges.len(), 1, "reported as one merge event");
+}
+
+#[test]
+fn a_headline_sharing_only_names_with_a_story_opens_its_own() {
+    let titles = [
+        "Police say fan of singer Dana Holt sneaked into her dressing room",
+        "Teen fan arrested in dressing room of singer Dana Holt",
+        "Fan who sneaked into Dana Holt dressing room is arrested",
+        "Dana Holt performs in underwear after costume mishap",
+    ];
+    let off = ClusterConfig {
+        names_only_factor: 1.0,
+        ..ClusterConfig::default()
+    };
+    let (s, _) = headline_run(off, &titles);
+    assert_eq!(s[0], s[1]);
+    assert_eq!(s[0], s[2]);
+    assert_eq!(
+        s[3], s[0],
+        "without the rule the shared names carry the join"
+    );
+    let (s, _) = headline_run(ClusterConfig::default(), &titles);
+    assert_eq!(s[0], s[1]);
+    assert_eq!(s[0], s[2]);
+    assert_ne!(s[3], s[0], "a different story about the same person");
+}
