@@ -303,6 +303,22 @@ mod tests {
         }
     }
 
+    /// Found by `cargo fuzz run feed` / `opml`: a non-ASCII whitespace character (U+00A0 from
+    /// a Latin-1 byte) where an attribute name was expected used to split a UTF-8 character.
+    #[test]
+    fn non_ascii_whitespace_in_a_start_tag() {
+        for raw in [
+            &b"<X\xa0)\x9a\xa0"[..],
+            b"<<\xa0!\xa0!",
+            "<a \u{a0}b='1'\u{2003}>x</a>".as_bytes(),
+        ] {
+            let p = parse_feed_lenient(raw, &ParseOptions::default());
+            let _ = p.entries(None);
+            assert!(p.bozo.is_some(), "{raw:?} is not well-formed");
+            let _ = crate::opml::parse_opml(raw);
+        }
+    }
+
     #[test]
     fn hostile_documents_stay_linear() {
         let t = std::time::Instant::now();

@@ -334,7 +334,8 @@ impl<'a> Parser<'a> {
             }
             if self.pos == an_start {
                 self.error("not well-formed (bad attribute)");
-                self.pos += 1;
+                // Step over the whole character (e.g. U+00A0, whitespace but not ASCII).
+                self.pos += self.s[self.pos..].chars().next().map_or(1, char::len_utf8);
                 continue;
             }
             let aname = self.s[an_start..self.pos].to_string();
