@@ -117,6 +117,14 @@ pub enum StoryEvent {
         /// The surviving id.
         into: StoryId,
     },
+    /// Story `from` turned out to hold two stories: some of its articles now form story `new`
+    /// (`from` keeps the rest and its id).
+    Split {
+        /// The story that was split (it keeps its id).
+        from: StoryId,
+        /// The new story holding the articles that moved.
+        new: StoryId,
+    },
     /// The story got no article for a whole window and was closed (it is final).
     Expired {
         /// Its id.
