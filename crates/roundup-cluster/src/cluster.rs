@@ -13,8 +13,19 @@
 //! after the join: its article, scored against the story the new one joined (now with the bridging
 //! article in it), is merged into that story when it reaches [`ClusterConfig::recheck_ratio`] (or
 //! [`ClusterConfig::recheck_ratio_long`]) of the join threshold. This keeps the clusterer online
-//! (articles never move except through a merge event) while repairing the order effect of a story's
+//! (articles never move except through a merge or split event) while repairing the order effect of a story's
 //! first article arriving too early.
+//!
+//! The opposite order effect, two events of one kind joined into one story through their shared
+//! topic words while the early reports were vague, is repaired by a split: a full-text story is
+//! checked when it reaches [`ClusterConfig::split_min_size`] members and again as it grows by
+//! [`ClusterConfig::split_growth`]; its members are cut in two (each member with the member least
+//! like it seeds a two-way partition, refined by moving members to the side they resemble more on
+//! average), and the story splits when the mean similarity across the cut is at most
+//! [`ClusterConfig::split_ratio`] of that inside the parts and each part has at least
+//! [`ClusterConfig::split_exclusive`] of its consistent terms that no member of the other part has
+//! (each event's own names and numbers). The larger part keeps the id, the other becomes a new story
+//! ([`crate::StoryEvent::Split`]), and the two never merge again.
 //!
 //! IDF and the name cue change as articles arrive, so vectors are kept as raw field weights and
 //! weighted with the current statistics at comparison time: early articles are not stuck with
@@ -534,7 +545,7 @@ impl Clusterer {
         self.ids.get(article_id).map(|s| self.resolve(*s))
     }
 
-    /// Events (created, merged, expired) since the last call.
+    /// Events (created, merged, split, expired) since the last call.
     pub fn take_events(&mut self) -> Vec<StoryEvent> {
         std::mem::take(&mut self.events)
     }
@@ -1652,15 +1663,19 @@ impl Clusterer {
 /// sides of at least `min_part` items, and its ratio: mean similarity across the sides over the
 /// geometric mean of the mean similarities inside them (lower: a cleaner cut).
 ///
-/// Each item with the item least similar to it seeds a two-way partition, which is refined by
-/// moving every item to the side it is more similar to on average.
+/// Each of up to 12 items spread over the list, with the item least similar to it, seeds a
+/// two-way partition, which is refined by moving every item to the side it is more similar to
+/// on average.
 fn bipartition(sim: &[f32], n: usize, min_part: usize) -> Option<(Vec<bool>, f32)> {
     if n < 2 * min_part.max(1) {
         return None;
     }
     let mut best: Option<(Vec<bool>, f32)> = None;
     let mut tried: Vec<(usize, usize)> = Vec::new();
-    for i in 0..n {
+    // At most SEEDS seed items, spread over the members (cost bound for large stories).
+    const SEEDS: usize = 12;
+    let step = n.div_ceil(SEEDS);
+    for i in (0..n).step_by(step) {
         let row = &sim[i * n..(i + 1) * n];
         let j = (0..n)
             .filter(|&j| j != i)
