@@ -27,5 +27,5 @@ sys.exit(0 if ok else 1)
 PY
 }
 check uci-headlines-dev 0.89 0.91
-check ecbplus-dev 0.86 0.89
+check ecbplus-dev 0.89 0.95
 exit $fail

@@ -97,13 +97,14 @@ fn trace(docs: &[(usize, roundup_cluster::Doc)], truth: &[usize], cfg: ClusterCo
             .collect();
         let title: String = d.title.chars().take(60).collect();
         println!(
-            "T {i} g{} -> {}{}{} [{}] merges {:?} | {title}",
+            "T {i} g{} -> {}{}{} [{}] merges {:?} splits {:?} | {title}",
             truth[i],
             a.story,
             if a.created { " NEW" } else { "" },
             if a.duplicate_of.is_some() { " DUP" } else { "" },
             cands.join(" "),
-            c.last_merges()
+            c.last_merges(),
+            c.last_splits()
         );
     }
 }

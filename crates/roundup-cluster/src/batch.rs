@@ -3,7 +3,7 @@
 //! Input: one article per line, `{"id","outlet","published","title","url","text"}` (`url`,
 //! `text`, `outlet`, `published` may be empty or absent; `language`/`lang` is read when present;
 //! every other field is ignored). Output: `(id, story)` per article in input order, with the
-//! story id after every merge the stream caused.
+//! story id after every merge and split the stream caused.
 //!
 //! Arrival times: when the dated lines are in publication order (none earlier than the latest
 //! date before it by more than the window), each article arrives at its publication time and
@@ -148,7 +148,7 @@ pub fn is_stream(docs: &[(usize, Doc)], window_secs: i64) -> bool {
     true
 }
 
-/// Clusters `docs` in order; returns each article's final story id (after merges).
+/// Clusters `docs` in order; returns each article's final story id (after merges and splits).
 pub fn cluster_docs(
     docs: &[(usize, Doc)],
     config: ClusterConfig,
@@ -170,6 +170,18 @@ pub fn cluster_docs(
             source,
         })?;
         assigned.push(a.story);
+        // A split moves articles without changing their old story's id: look them up again.
+        let events = clusterer.take_events();
+        if events
+            .iter()
+            .any(|e| matches!(e, crate::StoryEvent::Split { .. }))
+        {
+            for ((_, d), s) in docs.iter().zip(assigned.iter_mut()) {
+                if let Some(now) = clusterer.story_of(&d.id) {
+                    *s = now;
+                }
+            }
+        }
     }
     Ok(assigned.into_iter().map(|s| clusterer.resolve(s)).collect())
 }

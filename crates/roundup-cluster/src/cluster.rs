@@ -13,8 +13,19 @@
 //! after the join: its article, scored against the story the new one joined (now with the bridging
 //! article in it), is merged into that story when it reaches [`ClusterConfig::recheck_ratio`] (or
 //! [`ClusterConfig::recheck_ratio_long`]) of the join threshold. This keeps the clusterer online
-//! (articles never move except through a merge event) while repairing the order effect of a story's
+//! (articles never move except through a merge or split event) while repairing the order effect of a story's
 //! first article arriving too early.
+//!
+//! The opposite order effect, two events of one kind joined into one story through their shared
+//! topic words while the early reports were vague, is repaired by a split: a full-text story is
+//! checked when it reaches [`ClusterConfig::split_min_size`] members and again as it grows by
+//! [`ClusterConfig::split_growth`]; its members are cut in two (each member with the member least
+//! like it seeds a two-way partition, refined by moving members to the side they resemble more on
+//! average), and the story splits when the mean similarity across the cut is at most
+//! [`ClusterConfig::split_ratio`] of that inside the parts and each part has at least
+//! [`ClusterConfig::split_exclusive`] of its consistent terms that no member of the other part has
+//! (each event's own names and numbers). The larger part keeps the id, the other becomes a new story
+//! ([`crate::StoryEvent::Split`]), and the two never merge again.
 //!
 //! IDF and the name cue change as articles arrive, so vectors are kept as raw field weights and
 //! weighted with the current statistics at comparison time: early articles are not stuck with
@@ -129,6 +140,22 @@ pub struct ClusterConfig {
     pub bridge_ratio: f32,
     /// Most recent members of a story an article is compared with when it is reconsidered.
     pub recheck_members: usize,
+    /// A story is checked for a split when it reaches this many member vectors (0 = off), and
+    /// again each time it grows by `split_growth`: see `split_ratio`.
+    pub split_min_size: u32,
+    /// Growth factor between two split checks of one story (at least one more member).
+    pub split_growth: f32,
+    /// Stories with more member vectors than this are not checked (cost bound).
+    pub split_max_size: u32,
+    /// Both parts of a split need this many member vectors.
+    pub split_min_part: u32,
+    /// A story splits in two when the mean member similarity across the best bipartition is at
+    /// most this share of the geometric mean of the mean similarities inside the parts.
+    pub split_ratio: f32,
+    /// A split also needs each part to have this share (by weight) of its consistent terms (in
+    /// half its members or more) that no member of the other part has: two events of one kind
+    /// share topic words but each has names and numbers of its own.
+    pub split_exclusive: f32,
 }
 
 impl Default for ClusterConfig {
@@ -177,6 +204,12 @@ impl Default for ClusterConfig {
             recheck_ratio_long: 0.8,
             bridge_ratio: 1.0,
             recheck_members: 64,
+            split_min_size: 6,
+            split_growth: 1.15,
+            split_max_size: 64,
+            split_min_part: 3,
+            split_ratio: 0.65,
+            split_exclusive: 0.3,
         }
     }
 }
@@ -324,6 +357,9 @@ struct Story {
     vectors: u32,
     /// How many of those were full-text articles.
     long_vectors: u32,
+    /// Member vectors at the last split check (0 = never checked).
+    #[serde(default)]
+    split_checked: u32,
     derived: StoryDerived,
 }
 
@@ -375,6 +411,9 @@ pub struct Clusterer {
     dup: DupIndex,
     /// Merged story → the story it was merged into.
     redirects: FxHashMap<StoryId, StoryId>,
+    /// Pairs of stories split apart (ids as at the split): they never merge again.
+    #[serde(default)]
+    apart: Vec<(StoryId, StoryId)>,
     events: Vec<StoryEvent>,
     #[serde(skip)]
     postings: FxHashMap<u32, VecDeque<u64>>,
@@ -383,6 +422,8 @@ pub struct Clusterer {
     last_scores: Vec<CandidateScore>,
     #[serde(skip)]
     last_merges: Vec<(StoryId, StoryId, f32)>,
+    #[serde(skip)]
+    last_splits: Vec<(StoryId, StoryId, f32)>,
 }
 
 /// An article as it is compared with stories.
@@ -423,10 +464,12 @@ impl Clusterer {
             expiry: VecDeque::new(),
             dup,
             redirects: FxHashMap::default(),
+            apart: Vec::new(),
             events: Vec::new(),
             postings: FxHashMap::default(),
             last_scores: Vec::new(),
             last_merges: Vec::new(),
+            last_splits: Vec::new(),
         }
     }
 
@@ -439,6 +482,11 @@ impl Clusterer {
     /// Merges caused by the last article: (story, other story, centroid similarity).
     pub fn last_merges(&self) -> &[(StoryId, StoryId, f32)] {
         &self.last_merges
+    }
+
+    /// Splits caused by the last article: (story, new story, similarity ratio of the cut).
+    pub fn last_splits(&self) -> &[(StoryId, StoryId, f32)] {
+        &self.last_splits
     }
 
     /// Cosine similarity of every pair of articles in the window under the current term
@@ -497,7 +545,7 @@ impl Clusterer {
         self.ids.get(article_id).map(|s| self.resolve(*s))
     }
 
-    /// Events (created, merged, expired) since the last call.
+    /// Events (created, merged, split, expired) since the last call.
     pub fn take_events(&mut self) -> Vec<StoryEvent> {
         std::mem::take(&mut self.events)
     }
@@ -674,6 +722,7 @@ impl Clusterer {
         scored.sort_by(|a, b| b.score.total_cmp(&a.score).then(a.story.cmp(&b.story)));
         self.last_scores = scored;
         self.last_merges.clear();
+        self.last_splits.clear();
         let scored = scored_pairs;
 
         let seq = self.first_seq + self.docs.len() as u64;
@@ -691,6 +740,7 @@ impl Clusterer {
                         term_counts: Vec::new(),
                         vectors: 0,
                         long_vectors: 0,
+                        split_checked: 0,
                         derived: StoryDerived::default(),
                         t_min: None,
                         t_max: None,
@@ -786,6 +836,9 @@ impl Clusterer {
             if other == story_id || !self.stories.contains_key(&other) {
                 continue;
             }
+            if self.kept_apart(story_id, other) {
+                continue;
+            }
             let (a, b) = (&self.stories[&story_id], &self.stories[&other]);
             // A lone article is judged by the join rule; merges need evidence on both sides.
             if a.vectors.min(b.vectors) < self.config.merge_min_size {
@@ -820,6 +873,7 @@ impl Clusterer {
             }
         }
         let story = self.resolve(story_id);
+        let story = self.maybe_split(story, seq);
         Ok(Assignment {
             story,
             created: created && story == story_id,
@@ -932,6 +986,207 @@ impl Clusterer {
             n += 1;
         }
         (n > 0).then(|| total / n as f32)
+    }
+
+    /// The smaller over the two sides of a bipartition of `entries` of the share (by weight) of
+    /// the side's consistent terms (in half its members or more) that no member of the other
+    /// side has.
+    fn exclusive_share(&self, entries: &[&DocEntry], side: &[bool]) -> f32 {
+        let mut counts: FxHashMap<u32, [u32; 2]> = FxHashMap::default();
+        let mut sizes = [0u32; 2];
+        for (d, &s) in entries.iter().zip(side) {
+            let k = s as usize;
+            sizes[k] += 1;
+            for &(t, _) in &d.terms {
+                counts.entry(t).or_insert([0; 2])[k] += 1;
+            }
+        }
+        let mut terms: Vec<(&u32, &[u32; 2])> = counts.iter().collect();
+        // Summed in term order, so that the result does not depend on the hash map's order.
+        terms.sort_unstable_by_key(|x| *x.0);
+        let mut out = f32::INFINITY;
+        for k in 0..2 {
+            let (mut total, mut exclusive) = (0.0f32, 0.0f32);
+            for &(&t, c) in &terms {
+                if c[k] * 2 >= sizes[k] {
+                    let w = self.vocab.m(t) * c[k] as f32 / sizes[k] as f32;
+                    total += w;
+                    if c[1 - k] == 0 {
+                        exclusive += w;
+                    }
+                }
+            }
+            out = out.min(if total > 0.0 { exclusive / total } else { 0.0 });
+        }
+        out
+    }
+
+    /// True when stories `a` and `b` (current ids) hold the two sides of an earlier split.
+    fn kept_apart(&self, a: StoryId, b: StoryId) -> bool {
+        self.apart.iter().any(|&(x, y)| {
+            let (x, y) = (self.resolve(x), self.resolve(y));
+            (x == a && y == b) || (x == b && y == a)
+        })
+    }
+
+    /// Checks story `sid` for a split when it has grown enough since the last check (see
+    /// [`ClusterConfig::split_ratio`]); returns the story that the article with sequence number
+    /// `seq` is in afterwards.
+    fn maybe_split(&mut self, sid: StoryId, seq: u64) -> StoryId {
+        let cfg = &self.config;
+        if cfg.split_min_size == 0 {
+            return sid;
+        }
+        let Some(s) = self.stories.get(&sid) else {
+            return sid;
+        };
+        let n = s.vectors;
+        // Headline-only members are too short for their pairwise similarities to show a cut.
+        if s.long_vectors * 2 <= n {
+            return sid;
+        }
+        if n < cfg.split_min_size.max(2 * cfg.split_min_part.max(1)) || n > cfg.split_max_size {
+            return sid;
+        }
+        if s.split_checked > 0
+            && (n as f32)
+                < (s.split_checked as f32 * cfg.split_growth).max(s.split_checked as f32 + 1.0)
+        {
+            return sid;
+        }
+        // Only a story whose every member vector is still in the window can be rebuilt exactly.
+        if s.members.len() != n as usize || s.members.iter().any(|&q| q < self.first_seq) {
+            return sid;
+        }
+        let members = s.members.clone();
+        let s_last_seen = s.last_seen;
+        self.stories
+            .get_mut(&sid)
+            .expect("story exists")
+            .split_checked = n;
+        let entries: Vec<&DocEntry> = members
+            .iter()
+            .map(|&q| &self.docs[(q - self.first_seq) as usize])
+            .collect();
+        let norms: Vec<f32> = entries.iter().map(|d| self.norm(&d.terms)).collect();
+        let m = entries.len();
+        let mut sim = vec![0.0f32; m * m];
+        for i in 0..m {
+            sim[i * m + i] = 1.0;
+            for j in i + 1..m {
+                let c = self.cosine(&entries[i].terms, norms[i], &entries[j].terms, norms[j]);
+                sim[i * m + j] = c;
+                sim[j * m + i] = c;
+            }
+        }
+        let min_part = self.config.split_min_part.max(1) as usize;
+        let Some((side, ratio)) = bipartition(&sim, m, min_part) else {
+            return sid;
+        };
+        let exclusive = self.exclusive_share(&entries, &side);
+        if ratio > self.config.split_ratio || exclusive < self.config.split_exclusive {
+            return sid;
+        }
+        // The side with more articles keeps the id (the one with the oldest member on a tie).
+        let articles = |d: &DocEntry| 1 + self.dup.item(&d.id).map_or(0, |it| it.copies.len());
+        let count = |want: bool| -> usize {
+            entries
+                .iter()
+                .zip(&side)
+                .filter(|(_, &s)| s == want)
+                .map(|(d, _)| articles(d))
+                .sum()
+        };
+        let (a_true, a_false) = (count(true), count(false));
+        let keep_side = if a_true != a_false {
+            a_true > a_false
+        } else {
+            side[0]
+        };
+        let nid = self.next_story;
+        self.next_story += 1;
+        // Both parts keep the story's last activity (it just grew, so this is the clock, and
+        // the expiry queue stays in order).
+        let last_seen = s_last_seen;
+        let build = |want: bool| -> Story {
+            let mut centroid = Vec::new();
+            let mut term_counts = Vec::new();
+            let (mut vectors, mut long_vectors, mut arts) = (0u32, 0u32, 0u32);
+            let (mut t_min, mut t_max) = (None::<i64>, None::<i64>);
+            let mut mem = Vec::new();
+            for ((d, &q), (&s, &nm)) in entries.iter().zip(&members).zip(side.iter().zip(&norms)) {
+                if s != want {
+                    continue;
+                }
+                let inv = if nm > 0.0 { 1.0 / nm } else { 0.0 };
+                let scaled: Vec<(u32, f32)> = d.terms.iter().map(|&(t, r)| (t, r * inv)).collect();
+                centroid = add_sparse(&centroid, &scaled);
+                let ones: Vec<(u32, u32)> = d.terms.iter().map(|&(t, _)| (t, 1)).collect();
+                term_counts = add_counts(&term_counts, &ones);
+                vectors += 1;
+                long_vectors += d.long as u32;
+                arts += articles(d) as u32;
+                if let Some(t) = d.time {
+                    t_min = Some(t_min.map_or(t, |x| x.min(t)));
+                    t_max = Some(t_max.map_or(t, |x| x.max(t)));
+                }
+                mem.push(q);
+            }
+            Story {
+                centroid,
+                members: mem,
+                articles: arts,
+                t_min,
+                t_max,
+                last_seen,
+                term_counts,
+                vectors,
+                long_vectors,
+                split_checked: vectors,
+                derived: StoryDerived::default(),
+            }
+        };
+        let kept = build(keep_side);
+        let moved = build(!keep_side);
+        let moved_ids: Vec<String> = entries
+            .iter()
+            .zip(&side)
+            .filter(|(_, &s)| s != keep_side)
+            .flat_map(|(d, _)| {
+                let mut v = vec![d.id.clone()];
+                if let Some(it) = self.dup.item(&d.id) {
+                    v.extend(it.copies.iter().cloned());
+                }
+                v
+            })
+            .collect();
+        let in_moved = moved.members.binary_search(&seq).is_ok();
+        for &q in &moved.members {
+            self.docs[(q - self.first_seq) as usize].story = nid;
+        }
+        for id in moved_ids {
+            if let Some(s) = self.ids.get_mut(&id) {
+                *s = nid;
+            }
+        }
+        self.stories.insert(sid, kept);
+        self.stories.insert(nid, moved);
+        self.expiry.push_back((last_seen, nid));
+        self.apart.push((sid, nid));
+        self.events.push(StoryEvent::Split {
+            from: sid,
+            new: nid,
+        });
+        self.last_splits.push((sid, nid, ratio));
+        for x in [sid, nid] {
+            self.prune_centroid(x);
+            self.refresh_story(x);
+        }
+        if in_moved {
+            nid
+        } else {
+            sid
+        }
     }
 
     /// Stories with members indexed under the strongest centroid terms of `sid`.
@@ -1069,6 +1324,7 @@ impl Clusterer {
         let Some(clock) = self.clock else { return };
         let cutoff = clock - (self.config.window_hours * 3600.0) as i64;
         let evicted_before = self.first_seq;
+        let mut closed = false;
         while self.docs.front().is_some_and(|d| d.arrival < cutoff) {
             let d = self.docs.pop_front().expect("non-empty");
             let seq = self.first_seq;
@@ -1087,7 +1343,18 @@ impl Clusterer {
             if self.stories.get(&sid).is_some_and(|s| s.last_seen < cutoff) {
                 self.stories.remove(&sid);
                 self.events.push(StoryEvent::Expired { story: sid });
+                closed = true;
             }
+        }
+        if closed && !self.apart.is_empty() {
+            let apart = std::mem::take(&mut self.apart);
+            self.apart = apart
+                .into_iter()
+                .filter(|&(a, b)| {
+                    self.stories.contains_key(&self.resolve(a))
+                        && self.stories.contains_key(&self.resolve(b))
+                })
+                .collect();
         }
         while self.id_order.front().is_some_and(|(a, _)| *a < cutoff) {
             let (_, id) = self.id_order.pop_front().expect("non-empty");
@@ -1390,6 +1657,93 @@ impl Clusterer {
             (-hours / self.config.time_scale_hours).exp() as f32
         }
     }
+}
+
+/// The best bipartition of `n` items by their similarity matrix `sim` (row-major) with both
+/// sides of at least `min_part` items, and its ratio: mean similarity across the sides over the
+/// geometric mean of the mean similarities inside them (lower: a cleaner cut).
+///
+/// Each of up to 12 items spread over the list, with the item least similar to it, seeds a
+/// two-way partition, which is refined by moving every item to the side it is more similar to
+/// on average.
+fn bipartition(sim: &[f32], n: usize, min_part: usize) -> Option<(Vec<bool>, f32)> {
+    if n < 2 * min_part.max(1) {
+        return None;
+    }
+    let mut best: Option<(Vec<bool>, f32)> = None;
+    let mut tried: Vec<(usize, usize)> = Vec::new();
+    // At most SEEDS seed items, spread over the members (cost bound for large stories).
+    const SEEDS: usize = 12;
+    let step = n.div_ceil(SEEDS);
+    for i in (0..n).step_by(step) {
+        let row = &sim[i * n..(i + 1) * n];
+        let j = (0..n)
+            .filter(|&j| j != i)
+            .min_by(|&a, &b| row[a].total_cmp(&row[b]).then(a.cmp(&b)))?;
+        let pair = (i.min(j), i.max(j));
+        if tried.contains(&pair) {
+            continue;
+        }
+        tried.push(pair);
+        let mut side: Vec<bool> = (0..n).map(|k| sim[k * n + i] >= sim[k * n + j]).collect();
+        side[i] = true;
+        side[j] = false;
+        for _ in 0..10 {
+            let mut next = side.clone();
+            for k in 0..n {
+                let (mut st, mut nt, mut sf, mut nf) = (0.0f32, 0usize, 0.0f32, 0usize);
+                for l in 0..n {
+                    if l == k {
+                        continue;
+                    }
+                    if side[l] {
+                        st += sim[k * n + l];
+                        nt += 1;
+                    } else {
+                        sf += sim[k * n + l];
+                        nf += 1;
+                    }
+                }
+                if nt > 0 && nf > 0 {
+                    next[k] = st / nt as f32 >= sf / nf as f32;
+                }
+            }
+            if next == side || next.iter().all(|&x| x) || next.iter().all(|&x| !x) {
+                break;
+            }
+            side = next;
+        }
+        let size_t = side.iter().filter(|&&x| x).count();
+        if size_t < min_part || n - size_t < min_part {
+            continue;
+        }
+        let (mut intra_t, mut intra_f, mut cross) = (0.0f64, 0.0f64, 0.0f64);
+        for k in 0..n {
+            for l in k + 1..n {
+                let v = sim[k * n + l] as f64;
+                match (side[k], side[l]) {
+                    (true, true) => intra_t += v,
+                    (false, false) => intra_f += v,
+                    _ => cross += v,
+                }
+            }
+        }
+        let size_f = n - size_t;
+        let pairs = |s: usize| (s * (s - 1) / 2) as f64;
+        let it = intra_t / pairs(size_t);
+        let inf = intra_f / pairs(size_f);
+        let cr = cross / (size_t * size_f) as f64;
+        let inside = (it * inf).sqrt();
+        let ratio = if inside > 0.0 {
+            (cr / inside) as f32
+        } else {
+            f32::INFINITY
+        };
+        if best.as_ref().is_none_or(|b| ratio < b.1) {
+            best = Some((side, ratio));
+        }
+    }
+    best
 }
 
 /// Sum of two sparse count vectors sorted by term id.

@@ -6,8 +6,11 @@
 //!   [`Clusterer::ingest`] (or [`Clusterer::ingest_in_order`]) as it arrives; it returns the
 //!   story ([`Assignment`]). Story ids are stable: an id, once given, names the same story until
 //!   it is merged into another, which is reported as [`StoryEvent::Merged`] (old id → surviving
-//!   id) so a store can redirect; stories with no article for a whole window are closed
-//!   ([`StoryEvent::Expired`]). Articles never move between stories except through a merge.
+//!   id) so a store can redirect, or split, reported as [`StoryEvent::Split`] (the story keeps
+//!   its id, some of its articles move to a new one: [`Clusterer::story_of`] gives an article's
+//!   current story); stories with no article for a whole window are closed
+//!   ([`StoryEvent::Expired`]). Articles never move between stories except through a merge or a
+//!   split.
 //! - [`dedup::DupIndex`]: MinHash near-duplicate index (48 hashes over word shingles, LSH
 //!   bands). The clusterer uses it to fold syndicated copies into one canonical item that
 //!   remembers every outlet that ran it ([`Clusterer::duplicates`]).
@@ -29,10 +32,15 @@
 //! coverage; and a one-article story that the new article could have joined as well is
 //! reconsidered: its article is scored again, as an article, against the story the new one joined,
 //! and merged into it when it now comes close enough to that story's join threshold (the new
-//! article bridges the two).
+//! article bridges the two). A full-text story that grew (from 6 members, checked again as it
+//! grows by 15 %) is split in two (reported as [`StoryEvent::Split`]) when the best bipartition
+//! of its members is far more cohesive inside than across and each part has consistent terms of
+//! its own that no member of the other part has: two events of one kind (two navies' pirate
+//! arrests) that were joined through their shared topic words while the early reports were
+//! vague. Parts split apart never merge again.
 //!
 //! Persistence: [`Clusterer::to_json`] / [`Clusterer::from_json`] snapshot the state (term
-//! statistics, window articles, stories, duplicate items, merge redirects); the inverted index
+//! statistics, window articles, stories, duplicate items, merge redirects, split pairs); the inverted index
 //! and LSH bands are rebuilt on load, and a restored clusterer continues exactly as the original
 //! would have. The state is also a deterministic function of the articles and arrival times fed:
 //! replaying the same articles from the start gives the same ids, and a pipeline that lost its
@@ -116,6 +124,14 @@ pub enum StoryEvent {
         from: StoryId,
         /// The surviving id.
         into: StoryId,
+    },
+    /// Story `from` turned out to hold two stories: some of its articles now form story `new`
+    /// (`from` keeps the rest and its id).
+    Split {
+        /// The story that was split (it keeps its id).
+        from: StoryId,
+        /// The new story holding the articles that moved.
+        new: StoryId,
     },
     /// The story got no article for a whole window and was closed (it is final).
     Expired {

@@ -403,3 +403,119 @@ fn a_headline_sharing_only_names_with_a_story_opens_its_own() {
     assert_eq!(s[0], s[2]);
     assert_ne!(s[3], s[0], "a different story about the same person");
 }
+
+/// Articles about two events of one kind, interleaved: they share the topic's words, but each
+/// event has its own ship, place and numbers, which the other's articles never mention.
+fn twin_events() -> Vec<(Doc, usize)> {
+    let topic = [
+        "The Indian navy said its warship had been patrolling the Gulf of Aden to protect merchant shipping from pirates.",
+        "Piracy off the coast of Somalia has surged, and navies from several countries escort convoys through the Gulf of Aden.",
+        "A navy spokesman said the pirates surrendered after a brief exchange of fire and were taken aboard the warship.",
+        "The pirates were armed with rifles and rocket launchers and had approached in fast skiffs, the navy said.",
+        "Officials said the arrested pirates would be handed over to the police in Mumbai to face trial.",
+        "Shipping companies have welcomed the navy patrols, saying attacks on merchant vessels have become more frequent.",
+    ];
+    let events = [
+        [
+            "The frigate Korvandal answered a distress call from the bulk carrier Talorin, which was flying the flag of Ethiopia.",
+            "Commander Rastogi of the Korvandal said 23 pirates had tried to board the Talorin before dawn.",
+            "The Ethiopian crew of the Talorin were unharmed, and the Korvandal escorted the carrier to Djibouti.",
+            "Helicopters from the Korvandal fired warning shots as the skiffs circled the Talorin.",
+        ],
+        [
+            "The patrol vessel Sindhavel intercepted a hijacked fishing trawler, the Marquesa, near the island of Socotra.",
+            "Captain Bhandarkar of the Sindhavel said 26 pirates were found hiding in the hold of the Marquesa.",
+            "Eleven Thai fishermen held hostage on the Marquesa for months were freed by the Sindhavel near Socotra.",
+            "The Sindhavel had tracked the Marquesa for two days after a tip from a Socotra coast guard station.",
+        ],
+    ];
+    let mut out = Vec::new();
+    for i in 0..16 {
+        let e = i % 2;
+        let k = i / 2;
+        // The first reports are mostly about the topic; later ones carry the details.
+        let mut text = String::new();
+        let (n_topic, n_event) = if i < 6 { (5, 1) } else { (2, 3) };
+        for j in 0..n_topic {
+            text.push_str(topic[(k + j) % topic.len()]);
+            text.push(' ');
+        }
+        for j in 0..n_event {
+            text.push_str(events[e][(k + j) % 4]);
+            text.push(' ');
+        }
+        let title = if e == 0 {
+            "Indian navy foils pirate attack in Gulf of Aden"
+        } else {
+            "Indian navy arrests pirates in Gulf of Aden"
+        };
+        out.push((
+            Doc {
+                id: format!("a{i}"),
+                outlet: format!("Outlet {i}"),
+                published: None,
+                title: title.into(),
+                url: String::new(),
+                text,
+                language: None,
+            },
+            e,
+        ));
+    }
+    out
+}
+
+fn run_twins(cfg: ClusterConfig) -> (Vec<u64>, Vec<StoryEvent>, Clusterer) {
+    let mut c = Clusterer::new(cfg);
+    let mut out = Vec::new();
+    let mut events = Vec::new();
+    for (d, _) in twin_events() {
+        c.ingest(&d, t0()).unwrap();
+        events.extend(c.take_events());
+    }
+    for (d, _) in twin_events() {
+        out.push(c.story_of(&d.id).unwrap());
+    }
+    (out, events, c)
+}
+
+#[test]
+fn a_story_holding_two_events_of_one_kind_is_split() {
+    let truth: Vec<usize> = twin_events().iter().map(|x| x.1).collect();
+    let off = ClusterConfig {
+        split_min_size: 0,
+        ..ClusterConfig::default()
+    };
+    let (s, events, _) = run_twins(off);
+    assert!(
+        s.iter().all(|&x| x == s[0]),
+        "without splits the two events end up in one story: {s:?}"
+    );
+    assert!(!events.iter().any(|e| matches!(e, StoryEvent::Split { .. })));
+
+    let (s, events, c) = run_twins(ClusterConfig::default());
+    // The detailed reports end up apart, by event (an early report that is mostly about the
+    // topic may stay on either side).
+    for i in 6..s.len() {
+        for j in 6..s.len() {
+            assert_eq!(s[i] == s[j], truth[i] == truth[j], "{s:?}");
+        }
+    }
+    let splits: Vec<(u64, u64)> = events
+        .iter()
+        .filter_map(|e| match *e {
+            StoryEvent::Split { from, new } => Some((from, new)),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(splits.len(), 1, "{events:?}");
+    let (from, new) = splits[0];
+    assert!(s.contains(&from) && s.contains(&new));
+    assert!(events.contains(&StoryEvent::Created { story: from }));
+    assert!(!events.contains(&StoryEvent::Created { story: new }));
+    // A restored clusterer knows the split.
+    let restored = Clusterer::from_json(&c.to_json().unwrap()).unwrap();
+    for (d, _) in twin_events() {
+        assert_eq!(restored.story_of(&d.id), c.story_of(&d.id));
+    }
+}

@@ -176,10 +176,11 @@ impl StoryStage {
         }
         let mut clusters: BTreeMap<String, Vec<usize>> = BTreeMap::new();
         for (i, s) in assigned {
-            clusters
-                .entry(format!("{:?}", clusterer.resolve(s)))
-                .or_default()
-                .push(i);
+            // An article's current story: a merge redirects its story id, a split moves it.
+            let now = clusterer
+                .story_of(&items[i].entry_id.to_string())
+                .unwrap_or_else(|| clusterer.resolve(s));
+            clusters.entry(format!("{now:?}")).or_default().push(i);
         }
 
         // Map clusters onto stored stories.
