@@ -3,9 +3,11 @@
 //! the editions.
 //!
 //! The clusterer is rebuilt from the window on each run (deterministic for the same input),
-//! and each cluster is mapped onto the stored story that already holds most of its entries.
-//! A cluster that spans several stored stories merges them into the largest (the others
-//! redirect). So ids stay stable as stories grow, without persisting clusterer internals.
+//! and each cluster is mapped onto the stored story that already holds most of its entries
+//! ([`map_clusters`]; a stored story continues one cluster at most). A cluster that spans
+//! several stored stories merges them into the largest (the others redirect); when the
+//! clusterer splits a story, the larger part keeps the stored story and the other becomes a new
+//! one. So ids stay stable as stories grow, without persisting clusterer internals.
 
 use anyhow::Result;
 use chrono::{DateTime, Utc};
@@ -95,6 +97,51 @@ fn story_article(it: &WindowItem) -> StoryArticle {
         section_hint: it.section_hint,
         reach: None,
     }
+}
+
+/// Maps this run's clusters onto stored stories. `votes[c]` lists, for cluster `c`, the
+/// stored stories holding some of its entries with how many. Returns, per cluster, the stored
+/// story it continues (`None`: a new story), and the merges `(from, into)` to make first.
+///
+/// Each stored story continues at most one cluster: clusters are served by their strongest
+/// claim first (most entries in one stored story), each taking the stored story holding most
+/// of its entries that no cluster took yet. So when a story splits, the larger part keeps the
+/// stored story (and its id, slug and links) and the other part becomes a new story; when a
+/// cluster spans stored stories no other cluster continues, those are merged into the one it
+/// continues (their ids then redirect).
+pub fn map_clusters(votes: &[Vec<(i64, usize)>]) -> (Vec<Option<i64>>, Vec<(i64, i64)>) {
+    let ranked: Vec<Vec<(i64, usize)>> = votes
+        .iter()
+        .map(|v| {
+            let mut r = v.clone();
+            r.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            r
+        })
+        .collect();
+    let mut order: Vec<usize> = (0..ranked.len()).collect();
+    order.sort_by(|&a, &b| {
+        let top = |c: usize| ranked[c].first().map_or(0, |x| x.1);
+        top(b).cmp(&top(a)).then(a.cmp(&b))
+    });
+    let mut keeps: Vec<Option<i64>> = vec![None; ranked.len()];
+    let mut taken: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for &c in &order {
+        if let Some(&(s, _)) = ranked[c].iter().find(|(s, _)| !taken.contains(s)) {
+            keeps[c] = Some(s);
+            taken.insert(s);
+        }
+    }
+    let mut merges = Vec::new();
+    let mut merged: std::collections::HashSet<i64> = std::collections::HashSet::new();
+    for &c in &order {
+        let Some(into) = keeps[c] else { continue };
+        for &(s, _) in &ranked[c] {
+            if !taken.contains(&s) && merged.insert(s) {
+                merges.push((s, into));
+            }
+        }
+    }
+    (keeps, merges)
 }
 
 impl StoryStage {
@@ -190,23 +237,26 @@ impl StoryStage {
                 current.insert(it.entry_id, sid);
             }
         }
+        let clusters: Vec<&Vec<usize>> = clusters.values().collect();
+        let votes: Vec<Vec<(i64, usize)>> = clusters
+            .iter()
+            .map(|members| {
+                let mut v: BTreeMap<i64, usize> = BTreeMap::new();
+                for &i in members.iter() {
+                    if let Some(s) = current.get(&items[i].entry_id) {
+                        *v.entry(*s).or_default() += 1;
+                    }
+                }
+                v.into_iter().collect()
+            })
+            .collect();
+        let (keeps, merges) = map_clusters(&votes);
+        for (from, into) in merges {
+            store.merge_stories(from, into).await?;
+            stats.merged += 1;
+        }
         let mut stories: Vec<(i64, Story, Vec<i64>)> = Vec::new();
-        for members in clusters.values() {
-            let mut votes: BTreeMap<i64, usize> = BTreeMap::new();
-            for &i in members {
-                if let Some(s) = current.get(&items[i].entry_id) {
-                    *votes.entry(*s).or_default() += 1;
-                }
-            }
-            let mut ranked: Vec<(i64, usize)> = votes.into_iter().collect();
-            ranked.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-            let keep = ranked.first().map(|x| x.0);
-            if let Some(keep) = keep {
-                for (other, _) in ranked.iter().skip(1) {
-                    store.merge_stories(*other, keep).await?;
-                    stats.merged += 1;
-                }
-            }
+        for (members, keep) in clusters.iter().zip(keeps) {
             let articles: Vec<StoryArticle> =
                 members.iter().map(|&i| story_article(&items[i])).collect();
             let entry_ids: Vec<i64> = members.iter().map(|&i| items[i].entry_id).collect();
@@ -381,5 +431,33 @@ impl StoryStage {
             )
             .await?;
         Ok(n + 1)
+    }
+}
+
+#[cfg(test)]
+mod mapping_tests {
+    use super::map_clusters;
+
+    #[test]
+    fn a_split_keeps_the_story_for_the_larger_part_and_creates_one_for_the_other() {
+        // Stored story 7 held both parts; this run's clusters are its 9 and its 4 entries.
+        let (keeps, merges) = map_clusters(&[vec![(7, 4)], vec![(7, 9)]]);
+        assert_eq!(keeps, vec![None, Some(7)]);
+        assert!(merges.is_empty());
+    }
+
+    #[test]
+    fn spanned_stories_merge_unless_another_cluster_continues_them() {
+        // Cluster 0 spans stored 1 (3) and 2 (2); nobody else continues 2: merge 2 into 1.
+        let (keeps, merges) = map_clusters(&[vec![(1, 3), (2, 2)], vec![]]);
+        assert_eq!(keeps, vec![Some(1), None]);
+        assert_eq!(merges, vec![(2, 1)]);
+        // Cluster 1 has 5 entries of stored 2: it continues 2, which is not merged away.
+        let (keeps, merges) = map_clusters(&[vec![(1, 3), (2, 2)], vec![(2, 5)]]);
+        assert_eq!(keeps, vec![Some(1), Some(2)]);
+        assert!(merges.is_empty());
+        // The strongest claim is served first even when listed later.
+        let (keeps, _) = map_clusters(&[vec![(4, 2), (5, 1)], vec![(4, 6)]]);
+        assert_eq!(keeps, vec![Some(5), Some(4)]);
     }
 }
