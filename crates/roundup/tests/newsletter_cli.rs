@@ -223,6 +223,17 @@ edition_kind = "briefing"
 }
 
 fn http_post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
+    request(addr, "POST", path, "message/rfc822", headers, body)
+}
+
+fn request(
+    addr: &str,
+    method: &str,
+    path: &str,
+    content_type: &str,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String) {
     use std::io::{Read, Write};
     let mut s = std::net::TcpStream::connect(addr).unwrap();
     s.set_read_timeout(Some(std::time::Duration::from_secs(20)))
@@ -232,7 +243,7 @@ fn http_post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (
         .map(|(k, v)| format!("{k}: {v}\r\n"))
         .collect();
     let head = format!(
-        "POST {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Type: message/rfc822\r\nContent-Length: {}\r\n\r\n",
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n{extra}Content-Type: {content_type}\r\nContent-Length: {}\r\n\r\n",
         body.len()
     );
     s.write_all(head.as_bytes()).unwrap();
@@ -246,6 +257,163 @@ fn http_post(addr: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> (
         .and_then(|c| c.parse().ok())
         .unwrap_or(0);
     (status, text)
+}
+
+/// Starts `roundup serve` in `dir` on a free port with `env`; returns the child and address.
+fn start_serve(dir: &std::path::Path, env: &[(&str, String)]) -> (std::process::Child, String) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_roundup"));
+    cmd.arg("serve")
+        .current_dir(dir)
+        .env(
+            "ROUNDUP_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
+        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
+        .env("ROUNDUP_SERVER_BIND", &addr)
+        .env("ROUNDUP_BASE_URL", format!("http://{addr}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let t = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(t.elapsed().as_secs() < 30, "roundup serve did not listen");
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    (child, addr)
+}
+
+/// Quoted-printable soft breaks and `=3D` undone, enough to find links in a message.
+fn unqp(raw: &[u8]) -> String {
+    String::from_utf8_lossy(raw)
+        .replace("=\r\n", "")
+        .replace("=3D", "=")
+}
+
+fn link_after(text: &str, marker: &str) -> String {
+    let i = text
+        .find(marker)
+        .unwrap_or_else(|| panic!("{marker} in {text}"));
+    text[i..]
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || "/?=_-.:&%".contains(*c))
+        .collect()
+}
+
+/// The whole subscriber journey through the real binaries: sign up on `roundup serve`, the
+/// verification mail arrives at a real SMTP server, its link confirms, `roundup newsletter
+/// send` delivers the briefing, and the RFC 8058 one-click POST to its `List-Unsubscribe`
+/// URL unsubscribes.
+#[tokio::test(flavor = "multi_thread")]
+async fn subscriber_journey_through_roundup_serve_and_newsletter_send() {
+    use roundup_mail::newsletter::sink::Sink;
+    let dir = workdir("journey");
+    let s = roundup_store::Store::connect(&format!("sqlite://{}", dir.join("t.db").display()))
+        .await
+        .unwrap();
+    s.publish_edition(
+        "briefing",
+        "2026-12-01",
+        "Morning briefing — 2026-12-01",
+        &serde_json::json!({"title": "Morning briefing — 2026-12-01", "items": []}),
+    )
+    .await
+    .unwrap();
+    s.close().await;
+    let sink = Sink::start().await.unwrap();
+    let smtp = format!("smtp://127.0.0.1:{}", sink.port());
+    let (mut child, addr) = start_serve(&dir, &[("ROUNDUP_SMTP_URL", smtp.clone())]);
+    let wait_mail = |n: usize| {
+        let t = std::time::Instant::now();
+        while sink.count() < n {
+            assert!(t.elapsed().as_secs() < 20, "mail {n} never arrived");
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    };
+
+    let (st, page) = request(
+        &addr,
+        "POST",
+        "/subscribe",
+        "application/x-www-form-urlencoded",
+        &[],
+        b"email=reader%40example.org&list=briefing",
+    );
+    assert_eq!(st, 200, "{page}");
+    wait_mail(1);
+    let verify = unqp(&sink.messages()[0].data);
+    let confirm = link_after(&verify, "/confirm?token=");
+    let (st, page) = request(&addr, "GET", &confirm, "text/plain", &[], b"");
+    assert_eq!(st, 200, "{page}");
+    assert!(page.contains("reader@example.org"), "{page}");
+
+    let out = Command::new(env!("CARGO_BIN_EXE_roundup"))
+        .args(["newsletter", "send", "briefing"])
+        .current_dir(&dir)
+        .env(
+            "ROUNDUP_DATABASE_URL",
+            format!("sqlite://{}", dir.join("t.db").display()),
+        )
+        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
+        .env("ROUNDUP_BASE_URL", format!("http://{addr}"))
+        .env("ROUNDUP_SMTP_URL", &smtp)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    wait_mail(2);
+    let issue = sink.messages()[1].clone();
+    assert_eq!(issue.rcpt_to, ["reader@example.org"]);
+    // The List-Unsubscribe header (unfolded).
+    let raw = String::from_utf8_lossy(&issue.data)
+        .replace("\r\n ", " ")
+        .replace("\r\n\t", " ");
+    let lu = raw
+        .lines()
+        .find(|l| l.to_ascii_lowercase().starts_with("list-unsubscribe:"))
+        .expect("a List-Unsubscribe header")
+        .to_string();
+    assert!(raw.contains("List-Unsubscribe-Post: List-Unsubscribe=One-Click"));
+    let url = lu
+        .split(['<', '>'])
+        .find(|p| p.starts_with("http"))
+        .expect("an https/http unsubscribe URL")
+        .to_string();
+    let path = url
+        .split_once(addr.as_str())
+        .expect("link to our site")
+        .1
+        .to_string();
+    let (st, page) = request(
+        &addr,
+        "POST",
+        &path,
+        "application/x-www-form-urlencoded",
+        &[],
+        b"List-Unsubscribe=One-Click",
+    );
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(st, 200, "{page}");
+    let st = states(&dir);
+    assert_eq!(
+        st.iter()
+            .find(|(a, _)| a == "reader@example.org")
+            .map(|(_, s)| s.as_str()),
+        Some("unsubscribed")
+    );
+    let _ = std::fs::remove_dir_all(&dir);
 }
 
 /// `roundup serve` with an inbound token: a mail server posts a bounce to the webhook and the
