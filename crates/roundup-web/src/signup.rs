@@ -29,9 +29,13 @@ use std::sync::Arc;
 /// logged and the visitor sees the same acknowledgement as everyone else.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SignupError {
-    /// The input is not acceptable (shown to the visitor).
+    /// The input is not acceptable (shown to the visitor, 400).
     #[error("{0}")]
     Invalid(String),
+    /// Too many sign-ups from the visitor's network (shown to the visitor, 429). Says nothing
+    /// about the address.
+    #[error("{0}")]
+    RateLimited(String),
     /// The handler failed (logged, not shown).
     #[error("sign-up failed: {0}")]
     Failed(String),
@@ -450,14 +454,19 @@ pub(crate) async fn submit(
     }
     match st.cfg.signup.signup(email, &list, ip).await {
         Ok(()) => {}
-        Err(SignupError::Invalid(msg)) => {
+        Err(e @ (SignupError::Invalid(_) | SignupError::RateLimited(_))) => {
+            let status = match e {
+                SignupError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+                _ => StatusCode::BAD_REQUEST,
+            };
+            let msg = e.to_string();
             let html = st.templates.render(
                 "subscribe.html",
                 minijinja::context! { title => "Subscribe", error => msg, email => email },
                 &st.cfg,
             )?;
             let mut r = crate::pages::html(html);
-            *r.status_mut() = StatusCode::BAD_REQUEST;
+            *r.status_mut() = status;
             return Ok(r);
         }
         Err(e) => tracing::warn!(error = %e, "newsletter sign-up failed"),
@@ -493,7 +502,7 @@ pub const API_ACCEPTED: &str = "You will receive a verification email shortly.";
 /// POST /api/v1/subscribe: `{"email": "...", "list": "briefing"}` (list optional: the first
 /// offered). 202 with the same body for every well-formed request; 400 with
 /// `{"error", "status"}` for malformed JSON, a bad address, an unknown list or the hook's
-/// refusal (e.g. too many sign-ups from this IP).
+/// refusal; 429 when there were too many sign-ups from this network.
 pub(crate) async fn api_submit(
     State(st): State<Shared>,
     ClientIp(ip): ClientIp,
@@ -533,6 +542,12 @@ pub(crate) async fn api_submit(
     match st.cfg.signup.signup(email, &list, ip).await {
         Ok(()) => {}
         Err(SignupError::Invalid(msg)) => return bad(msg),
+        Err(SignupError::RateLimited(msg)) => {
+            return api_json(
+                StatusCode::TOO_MANY_REQUESTS,
+                serde_json::json!({"error": msg, "status": 429}),
+            )
+        }
         Err(e) => tracing::warn!(error = %e, "newsletter sign-up failed"),
     }
     api_json(

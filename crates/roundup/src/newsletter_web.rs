@@ -40,9 +40,8 @@ impl SignupHandler for OptinHooks {
         Box::pin(async move {
             match self.0.signup(&email, &[list.as_str()], ip).await {
                 Ok(()) => Ok(()),
-                Err(OptinError::Invalid(m)) | Err(OptinError::RateLimited(m)) => {
-                    Err(SignupError::Invalid(m))
-                }
+                Err(OptinError::Invalid(m)) => Err(SignupError::Invalid(m)),
+                Err(OptinError::RateLimited(m)) => Err(SignupError::RateLimited(m)),
                 // Everything else is logged by the web layer; the visitor sees the same page.
                 Err(e) => Err(SignupError::Failed(e.to_string())),
             }

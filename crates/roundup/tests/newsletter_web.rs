@@ -624,7 +624,7 @@ async fn signups_are_limited_per_client_address() {
         (status, body_of(&resp).to_string())
     }
     let limited =
-        |r: &(u16, String)| r.0 == 400 && r.1.contains("Too many sign-ups from your network");
+        |r: &(u16, String)| r.0 == 429 && r.1.contains("Too many sign-ups from your network");
     let accepted = |r: &(u16, String)| r.0 == 200 && r.1.contains("Check your inbox");
 
     // No proxy header configured: every request counts for the TCP peer, whatever it claims.
