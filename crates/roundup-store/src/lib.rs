@@ -318,6 +318,28 @@ impl Store {
     }
 }
 
+/// A fresh holder name for leases (send-ledger claims, [`Store::try_lock`]):
+/// `host-pid-token-n`, unique across the processes sharing a store and across calls within
+/// one. The per-process random token keeps a restarted process that got the same host name and
+/// pid (common in containers) from mistaking its predecessor's leases for its own.
+pub fn lease_holder() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    static TOKEN: std::sync::OnceLock<u32> = std::sync::OnceLock::new();
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+    let token = TOKEN.get_or_init(|| {
+        std::collections::hash_map::RandomState::new()
+            .build_hasher()
+            .finish() as u32
+    });
+    format!(
+        "{}-{}-{:08x}-{}",
+        std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
+        std::process::id(),
+        token,
+        N.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    )
+}
+
 /// Current time as unix seconds.
 pub fn now_secs() -> i64 {
     chrono::Utc::now().timestamp()

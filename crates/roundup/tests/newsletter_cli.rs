@@ -10,18 +10,21 @@ fn workdir(tag: &str) -> std::path::PathBuf {
     d
 }
 
-fn roundup(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_roundup"))
-        .args(args)
-        .current_dir(dir)
+/// The binary in `dir`, on the SQLite store `dir/t.db`, with the test secret.
+fn cmd(dir: &std::path::Path) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_roundup"));
+    c.current_dir(dir)
         .env(
             "ROUNDUP_DATABASE_URL",
             format!("sqlite://{}", dir.join("t.db").display()),
         )
         .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
-        .env_remove("ROUNDUP_SMTP_URL")
-        .output()
-        .unwrap()
+        .env_remove("ROUNDUP_SMTP_URL");
+    c
+}
+
+fn roundup(dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    cmd(dir).args(args).output().unwrap()
 }
 
 fn ok(o: &std::process::Output) -> String {
@@ -184,11 +187,8 @@ edition_kind = "briefing"
     )
     .unwrap();
     let sink = Sink::start().await.unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roundup"))
+    let mut child = cmd(&dir)
         .args(["run", "--idle-secs", "1"])
-        .current_dir(&dir)
-        .env("ROUNDUP_DATABASE_URL", &db)
-        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
         .env(
             "ROUNDUP_SMTP_URL",
             format!("smtp://127.0.0.1:{}", sink.port()),
@@ -267,22 +267,17 @@ fn start_serve(dir: &std::path::Path, env: &[(&str, String)]) -> (std::process::
         .unwrap()
         .port();
     let addr = format!("127.0.0.1:{port}");
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_roundup"));
-    cmd.arg("serve")
-        .current_dir(dir)
-        .env(
-            "ROUNDUP_DATABASE_URL",
-            format!("sqlite://{}", dir.join("t.db").display()),
-        )
-        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
+    let mut serve = cmd(dir);
+    serve
+        .arg("serve")
         .env("ROUNDUP_SERVER_BIND", &addr)
         .env("ROUNDUP_BASE_URL", format!("http://{addr}"))
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null());
     for (k, v) in env {
-        cmd.env(k, v);
+        serve.env(k, v);
     }
-    let child = cmd.spawn().unwrap();
+    let child = serve.spawn().unwrap();
     let t = std::time::Instant::now();
     while std::net::TcpStream::connect(&addr).is_err() {
         assert!(t.elapsed().as_secs() < 30, "roundup serve did not listen");
@@ -355,14 +350,8 @@ async fn subscriber_journey_through_roundup_serve_and_newsletter_send() {
     assert_eq!(st, 200, "{page}");
     assert!(page.contains("reader@example.org"), "{page}");
 
-    let out = Command::new(env!("CARGO_BIN_EXE_roundup"))
+    let out = cmd(&dir)
         .args(["newsletter", "send", "briefing"])
-        .current_dir(&dir)
-        .env(
-            "ROUNDUP_DATABASE_URL",
-            format!("sqlite://{}", dir.join("t.db").display()),
-        )
-        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
         .env("ROUNDUP_BASE_URL", format!("http://{addr}"))
         .env("ROUNDUP_SMTP_URL", &smtp)
         .output()
@@ -430,33 +419,14 @@ fn inbound_webhook_through_roundup_serve() {
         &dir,
         &["newsletter", "subscribers", "import", "subs.csv"],
     ));
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let addr = format!("127.0.0.1:{port}");
     let token = "inbound-token-0123456789abcdef";
-    let mut child = Command::new(env!("CARGO_BIN_EXE_roundup"))
-        .arg("serve")
-        .current_dir(&dir)
-        .env(
-            "ROUNDUP_DATABASE_URL",
-            format!("sqlite://{}", dir.join("t.db").display()),
-        )
-        .env("ROUNDUP_SECRET", "cli-test-secret-0123456789abcdef")
-        .env("ROUNDUP_SERVER_BIND", &addr)
-        .env("ROUNDUP_SERVER_INBOUND_TOKEN", token)
-        .env("ROUNDUP_SMTP_URL", "smtp://127.0.0.1:9")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let t = std::time::Instant::now();
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(t.elapsed().as_secs() < 30, "roundup serve did not listen");
-        std::thread::sleep(std::time::Duration::from_millis(100));
-    }
+    let (mut child, addr) = start_serve(
+        &dir,
+        &[
+            ("ROUNDUP_SERVER_INBOUND_TOKEN", token.to_string()),
+            ("ROUNDUP_SMTP_URL", "smtp://127.0.0.1:9".to_string()),
+        ],
+    );
     let msg = bounce("gone@example.org", "w1");
     let (st, _) = http_post(&addr, "/hooks/inbound", &[], msg.as_bytes());
     assert_eq!(st, 401);

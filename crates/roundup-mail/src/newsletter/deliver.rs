@@ -227,12 +227,7 @@ impl Sender {
             Some(d) => Some(Arc::new(d.load()?)),
             None => None,
         };
-        let worker = format!(
-            "{}-{}-{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
-            std::process::id(),
-            rand::random::<u32>()
-        );
+        let worker = roundup_store::lease_holder();
         Ok(Sender {
             store,
             cfg: Arc::new(cfg),

@@ -214,11 +214,7 @@ pub fn run_loop(args: RunArgs, cfg: &Config) -> Result<()> {
                 pending_articles = 0;
             }
             if polled == 0 && ok + fb + retry == 0 {
-                let wake = tokio::time::sleep(Duration::from_secs(args.idle_secs));
-                tokio::pin!(wake);
-                while !stop.load(Ordering::Relaxed) && !wake.is_elapsed() {
-                    tokio::time::sleep(Duration::from_millis(200)).await;
-                }
+                sleep_unless_stopped(Duration::from_secs(args.idle_secs), &stop).await;
             }
         }
         if let Some(h) = scheduler {
@@ -241,9 +237,7 @@ fn newsletter_scheduler(
     store: &roundup_store::Store,
     stop: &Arc<AtomicBool>,
 ) -> Result<Option<tokio::task::JoinHandle<()>>> {
-    let configured = std::env::var_os("ROUNDUP_SMTP_URL").is_some()
-        || std::path::Path::new("newsletter.toml").exists();
-    if !configured {
+    if !super::newsletter::newsletters_configured() {
         return Ok(None);
     }
     let nc = super::newsletter::newsletter_config(cfg, None)?;
@@ -266,12 +260,21 @@ fn newsletter_scheduler(
                 }
                 Err(e) => tracing::error!(error = %e, "newsletter scheduler tick failed"),
             }
-            let wake = tokio::time::Instant::now() + SCHEDULER_TICK;
-            while !stop.load(Ordering::Relaxed) && tokio::time::Instant::now() < wake {
-                tokio::time::sleep(Duration::from_millis(200)).await;
-            }
+            sleep_unless_stopped(SCHEDULER_TICK, &stop).await;
         }
     })))
+}
+
+/// Sleeps for `d` (at least one 200 ms step, so an idle loop never spins), waking within
+/// 200 ms once `stop` is set.
+async fn sleep_unless_stopped(d: Duration, stop: &AtomicBool) {
+    let wake = tokio::time::Instant::now() + d;
+    loop {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        if stop.load(Ordering::Relaxed) || tokio::time::Instant::now() >= wake {
+            return;
+        }
+    }
 }
 
 /// Resolves on SIGINT or SIGTERM.

@@ -82,6 +82,13 @@ enum SubscribersCmd {
     },
 }
 
+/// Whether newsletters are configured here: an SMTP relay in `ROUNDUP_SMTP_URL` or a
+/// `newsletter.toml` in the working directory. `roundup serve` then offers the sign-up form
+/// and `roundup run`/`worker` run the scheduler.
+pub fn newsletters_configured() -> bool {
+    std::env::var_os("ROUNDUP_SMTP_URL").is_some() || Path::new("newsletter.toml").exists()
+}
+
 /// Loads the newsletter settings: file, env, then `base_url`/`secret` from the main config.
 pub fn newsletter_config(cfg: &Config, path: Option<&Path>) -> Result<NewsletterConfig> {
     let default = Path::new("newsletter.toml");

@@ -84,9 +84,7 @@ pub fn newsletter_hooks(
     store: &Store,
     wc: &mut roundup_web::WebConfig,
 ) -> Result<bool> {
-    let configured = std::env::var_os("ROUNDUP_SMTP_URL").is_some()
-        || std::path::Path::new("newsletter.toml").exists();
-    if !configured {
+    if !super::newsletter::newsletters_configured() {
         return Ok(false);
     }
     let nc = super::newsletter::newsletter_config(cfg, None)?;

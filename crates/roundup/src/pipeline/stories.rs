@@ -157,12 +157,7 @@ impl StoryStage {
         now: DateTime<Utc>,
         publish: bool,
     ) -> Result<StoryStats> {
-        let holder = format!(
-            "{}-{}-{:08x}",
-            std::env::var("HOSTNAME").unwrap_or_else(|_| "host".into()),
-            std::process::id(),
-            rand::random::<u32>()
-        );
+        let holder = roundup_store::lease_holder();
         let t = roundup_store::now_secs();
         if !store
             .try_lock(STORY_LOCK, &holder, STORY_LOCK_SECS, t)
