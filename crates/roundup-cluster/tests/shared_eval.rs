@@ -7,10 +7,7 @@ use std::collections::HashMap;
 use std::path::PathBuf;
 
 fn dir() -> PathBuf {
-    PathBuf::from(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/eval/clustering"
-    ))
+    roundup_testkit::shared_path("eval/clustering")
 }
 
 fn score(name: &str) -> Option<(f64, f64, f64)> {

@@ -7,12 +7,9 @@ use roundup_digest::QuoteKind;
 
 #[test]
 fn week_page_seed_quote_goes_to_the_official() {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/week-article-page.txt"
-    );
-    let Ok(text) = std::fs::read_to_string(path) else {
-        println!("skipping: {path} not found");
+    let path = roundup_testkit::shared_path("fixtures/week-article-page.txt");
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        println!("skipping: {} not found", path.display());
         return;
     };
     let quotes = extract_quotes(&text);

@@ -201,14 +201,11 @@ fn legacy_charset_is_decoded() {
 }
 
 fn week_fixture() -> Option<String> {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/fixtures/week-article-page.txt"
-    );
-    match std::fs::read_to_string(path) {
+    let path = roundup_testkit::shared_path("fixtures/week-article-page.txt");
+    match std::fs::read_to_string(&path) {
         Ok(s) => Some(s),
         Err(_) => {
-            eprintln!("skipping: shared fixture {path} not present");
+            eprintln!("skipping: shared fixture {} not present", path.display());
             None
         }
     }
@@ -391,10 +388,8 @@ fn read_page_gunzips_and_reports_missing_files() {
 /// not need the CLI. The floor sits a little under the measured figure.
 #[test]
 fn shared_benchmark_smoke() {
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/eval/extraction/scrapinghub"
-    );
+    let dir = roundup_testkit::shared_path("eval/extraction/scrapinghub");
+    let dir = dir.display();
     let Ok(gold) = std::fs::read_to_string(format!("{dir}/ground-truth.json")) else {
         eprintln!("skipping: {dir} not present");
         return;
@@ -464,11 +459,8 @@ fn author_roles_are_not_names() {
 #[test]
 fn mutated_pages_never_panic() {
     let mut pages = vec![testdata("news-article.html")];
-    let dir = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/eval/extraction/scrapinghub/html"
-    );
-    if let Ok(rd) = std::fs::read_dir(dir) {
+    let dir = roundup_testkit::shared_path("eval/extraction/scrapinghub/html");
+    if let Ok(rd) = std::fs::read_dir(&dir) {
         let mut files: Vec<_> = rd.flatten().map(|e| e.path()).collect();
         files.sort();
         for f in files.iter().step_by(30).take(6) {

@@ -26,10 +26,8 @@ fn has_link(e: &Value) -> bool {
 
 #[test]
 fn feed_rs_fixtures_parse() {
-    let root = Path::new(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../../shared/eval/feeds/feed-rs"
-    ));
+    let root = roundup_testkit::shared_path("eval/feeds/feed-rs");
+    let root = root.as_path();
     if !root.is_dir() {
         eprintln!("skipping: {} not found", root.display());
         return;

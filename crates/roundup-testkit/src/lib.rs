@@ -28,6 +28,18 @@ mod reply;
 mod server;
 
 pub use reply::{guess_content_type, Reply, Route};
+
+/// A path inside the shared read-only inputs (benchmarks, scorers, fixtures): under
+/// `$ROUNDUP_SHARED` when set (`scripts/test` sets it, also for a checkout that is not beside
+/// `shared/`), else `../shared` beside the workspace. Tests that read it skip, with a notice,
+/// when it is absent.
+pub fn shared_path(rel: &str) -> std::path::PathBuf {
+    let root = match std::env::var_os("ROUNDUP_SHARED") {
+        Some(d) if !d.is_empty() => std::path::PathBuf::from(d),
+        _ => std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared")),
+    };
+    root.join(rel)
+}
 pub use server::{min_gap, RecordedRequest, ServerBuilder, TestServer};
 
 #[cfg(test)]

@@ -350,7 +350,8 @@ fn arbitrary_bytes_never_panic() {
 /// The shared corpus (skipped when absent): floors a little under the measured figures.
 #[test]
 fn shared_corpus_floors() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../../../shared/eval/bounces");
+    let dir = roundup_testkit::shared_path("eval/bounces");
+    let dir = dir.display();
     let gold_path = format!("{dir}/gold.json");
     let Ok(gold) = std::fs::read_to_string(&gold_path) else {
         eprintln!("skipping: {gold_path} not present");
