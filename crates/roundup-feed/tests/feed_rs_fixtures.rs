@@ -5,7 +5,6 @@
 
 use roundup_feed::parse_feed;
 use serde_json::Value;
-use std::path::Path;
 
 fn has_title(e: &Value) -> bool {
     e.get("title")
